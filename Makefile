@@ -1,0 +1,162 @@
+# Makefile - socklab's one entry point. `make help` lists the targets.
+#
+# Everything is built out of tree, under build/. A lab is a folder
+# labs/NN-name/ (lab.h, lab.c, main.c) with its tests in harness/NN-name/,
+# its reference solution in solutions/NN-name/ and its mutants in
+# harness/mutants/NN-name/: adding a lab means adding those folders.
+
+BUILD     ?= build
+# SOLUTIONS=1 grades solutions/ instead of labs/. SRC_ROOT can name any
+# folder laid out like labs/ (one NN-name/lab.c per lab): the self-test
+# uses that for mutants.
+SOLUTIONS ?=
+SRC_ROOT  ?= $(if $(filter 1 yes true,$(SOLUTIONS)),solutions,labs)
+OBJ       ?= $(BUILD)/$(SRC_ROOT)
+GRADE_DIR ?= $(BUILD)/grade
+
+CFLAGS  ?= -O2 -g
+WARNINGS := -Wall -Wextra -Wshadow -Wformat=2
+override CFLAGS += -std=c11 -D_GNU_SOURCE $(WARNINGS) -Ilabs/common -MMD -MP
+ifeq ($(WERROR),1)
+override CFLAGS += -Werror
+endif
+# Check's flags are asked for when a recipe needs them, after deps-build has
+# had the chance to install it.
+CHECK_CFLAGS = $(shell pkg-config --cflags check)
+CHECK_LIBS   = $(shell pkg-config --libs check)
+
+# ---- the labs -------------------------------------------------------------
+LAB_NAMES := $(notdir $(wildcard labs/[0-9][0-9]-*))
+ifdef LAB
+LAB_NUMBER := $(shell n=$$(expr '$(LAB)' + 0 2>/dev/null) && printf '%02d' "$$n")
+SELECTED   := $(if $(LAB_NUMBER),$(filter $(LAB_NUMBER)-%,$(LAB_NAMES)))
+ifeq ($(SELECTED),)
+$(error LAB=$(LAB): no such lab; the labs are $(LAB_NAMES))
+endif
+else
+SELECTED := $(LAB_NAMES)
+endif
+lab_number = $(firstword $(subst -, ,$(1)))
+
+# Walk-through programs: build/bin/labNN for the student's code; for
+# solutions or another SRC_ROOT, beside that build.
+BIN := $(if $(filter labs,$(SRC_ROOT)),$(BUILD)/bin,$(OBJ)/bin)
+PROGRAMS := $(foreach n,$(SELECTED),$(BIN)/lab$(call lab_number,$(n)))
+
+# ---- libraries ------------------------------------------------------------
+COMMON_SRCS := $(wildcard labs/common/*.c)
+COMMON_OBJS := $(COMMON_SRCS:labs/common/%.c=$(BUILD)/common/%.o)
+COMMON_LIB  := $(BUILD)/common/libsocklab.a
+RUNNER_OBJS := $(BUILD)/harness/runner.o $(BUILD)/harness/results.o $(BUILD)/harness/testlib.o
+REPORT      := $(BUILD)/bin/report
+RESULTS     := $(SELECTED:%=$(GRADE_DIR)/%.results)
+
+.PHONY: all grade test docs diagrams docs-check clean help unit deps-build deps-docs FORCE
+.DEFAULT_GOAL := all
+
+all: $(PROGRAMS) $(REPORT)
+
+help:
+	@echo "socklab - a lab kit on Linux TCP sockets. Targets:"
+	@echo "  make              build the walk-through programs (build/bin/labNN) and the grader"
+	@echo "  make grade        grade your labs/ (LAB=N: one lab; SOLUTIONS=1: grade solutions/)"
+	@echo "  make docs         render the lessons to build/docs/ (open build/docs/index.html)"
+	@echo "  make diagrams     draw the figures into build/diagrams/"
+	@echo "  make test         self-test of the kit: unit tests, solutions 100%, skeletons 0,"
+	@echo "                    every mutant caught, docs and figures build with working links"
+	@echo "  make clean        remove build/"
+	@echo "  make help         this list"
+	@echo "Variables: LAB=N, SOLUTIONS=1, WERROR=1 (warnings are errors), BUILD=dir."
+
+clean:
+	rm -rf $(BUILD)
+
+deps-build:
+	@harness/deps.sh build
+
+deps-docs:
+	@harness/deps.sh docs
+
+# ---- compiling ------------------------------------------------------------
+$(BUILD)/common/%.o: labs/common/%.c | deps-build
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(COMMON_LIB): $(COMMON_OBJS)
+	$(AR) rcs $@ $^
+
+$(BUILD)/harness/%.o: harness/%.c | deps-build
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Iharness $(CHECK_CFLAGS) -c $< -o $@
+
+# A lab's tests see its contract (labs/NN-name/lab.h), never its lab.c.
+$(BUILD)/harness/%/tests.o: harness/%/tests.c | deps-build
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Iharness -Ilabs/$* $(CHECK_CFLAGS) -c $< -o $@
+
+$(OBJ)/%/lab.o: $(SRC_ROOT)/%/lab.c | deps-build
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Ilabs/$* -c $< -o $@
+
+$(OBJ)/%/main.o: labs/%/main.c | deps-build
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Ilabs/$* -c $< -o $@
+
+# The test binary: the lab's tests, the runner, and the code under test.
+$(OBJ)/%/test: $(OBJ)/%/lab.o $(BUILD)/harness/%/tests.o $(RUNNER_OBJS) $(COMMON_LIB)
+	$(CC) $(LDFLAGS) $^ $(CHECK_LIBS) -o $@
+
+# The same tests without the code under test, for a lab.c that does not
+# compile: it can list every test (and score each 0) but must never run one,
+# so the lab's functions are left unresolved on purpose (-no-pie: the
+# dynamic loader of a PIE refuses a program with unresolved calls).
+$(BUILD)/harness/%/plan: $(BUILD)/harness/%/tests.o $(RUNNER_OBJS) $(COMMON_LIB)
+	$(CC) $(LDFLAGS) -no-pie $^ $(CHECK_LIBS) -Wl,--unresolved-symbols=ignore-all -o $@
+
+$(REPORT): $(BUILD)/harness/report.o $(BUILD)/harness/results.o
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $^ -o $@
+
+define walkthrough_rule
+$(BIN)/lab$(call lab_number,$(1)): $(OBJ)/$(1)/main.o $(OBJ)/$(1)/lab.o $(COMMON_LIB)
+	@mkdir -p $$(@D)
+	$$(CC) $$(LDFLAGS) $$^ -o $$@
+endef
+$(foreach n,$(LAB_NAMES),$(eval $(call walkthrough_rule,$(n))))
+
+# ---- grading --------------------------------------------------------------
+# Each lab is built and run on its own, so one that does not compile scores
+# 0 with its compiler errors and the others are still graded.
+export BUILD SRC_ROOT OBJ GRADE_DIR
+# The shared objects are built here first, so parallel labs never race on them.
+$(GRADE_DIR)/%.results: FORCE $(REPORT) $(COMMON_LIB) $(RUNNER_OBJS) | deps-build
+	@MAKE='$(MAKE)' harness/grade-lab.sh $*
+
+grade: $(RESULTS) $(REPORT)
+	@$(REPORT) --json $(GRADE_DIR)/results.json --tap $(GRADE_DIR)/results.tap \
+	    --junit $(GRADE_DIR)/junit.xml $(RESULTS)
+
+# ---- self-test ------------------------------------------------------------
+UNIT_SRCS := $(wildcard harness/unit/*.c)
+UNIT_BIN  := $(BUILD)/bin/unit-tests
+$(UNIT_BIN): $(UNIT_SRCS:harness/%.c=$(BUILD)/harness/%.o) $(BUILD)/harness/results.o $(COMMON_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $^ $(CHECK_LIBS) -o $@
+
+unit: $(UNIT_BIN)
+	$(UNIT_BIN)
+
+test: | deps-build deps-docs
+	@MAKE='$(MAKE)' harness/selftest/run.sh
+
+# ---- figures and lessons --------------------------------------------------
+-include diagrams/diagrams.mk
+-include docs/docs.mk
+
+FORCE:
+
+# Keep every object file: make would otherwise delete the ones it counts as
+# intermediate, and rebuild them next time.
+.SECONDARY:
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

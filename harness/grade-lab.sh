@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# grade-lab.sh NAME - grade one lab (e.g. 01-five-tuple); called by `make grade`.
+#
+# Builds the lab's test binary against $SRC_ROOT/NAME/lab.c and runs it,
+# which writes $GRADE_DIR/NAME.results. When the lab does not build, the
+# lab's "plan" (its tests without the student's code) records every test
+# with 0 points and the compiler's first errors, so the other labs are still
+# graded and the report still adds up.
+#
+# Environment (exported by the Makefile): MAKE BUILD SRC_ROOT OBJ GRADE_DIR.
+set -u
+name=$1
+results="$GRADE_DIR/$name.results"
+log="$GRADE_DIR/$name.build.log"
+mkdir -p "$GRADE_DIR"
+rm -f "$results"
+
+if $MAKE --no-print-directory -s "$OBJ/$name/test" >"$log" 2>&1; then
+    # Each test has its own time limit; this outer bound only guards against
+    # the runner itself getting stuck.
+    timeout -k 5 "${LAB_TIMEOUT:-900}" "$OBJ/$name/test" --out "$results" --output-dir "$GRADE_DIR/$name"
+    status=$?
+    if [ $status -ne 0 ]; then
+        echo "grade: the test runner of lab $name failed (status $status)" >&2
+        exit 3
+    fi
+else
+    # Keep what the compiler said; make's own "***" lines only add noise.
+    grep -v '^make' "$log" >"$log.errors"
+    if ! $MAKE --no-print-directory -s "$BUILD/harness/$name/plan" >>"$log" 2>&1; then
+        echo "grade: the grader of lab $name does not build (see $log)" >&2
+        exit 3
+    fi
+    "$BUILD/harness/$name/plan" --out "$results" --not-compiled "$log.errors" || exit 3
+fi
