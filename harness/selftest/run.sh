@@ -1,0 +1,195 @@
+#!/usr/bin/env bash
+# run.sh - `make test`: the self-test of the kit (not of a student).
+#
+#  1. unit tests of labs/common and the grader's results file;
+#  2. the solutions score full marks, also with two graders at once;
+#  3. the untouched skeletons score 0, and the grader survives them;
+#  4. every mutant in harness/mutants (a realistic mistake applied to a
+#     solution) loses points in the step(s) its "Breaks:" line names;
+#  5. every hostile case in harness/selftest/cases (an endless loop, a crash,
+#     ...) costs only the tests its "Expect:" line names, and leaves no
+#     process behind;
+#  6. the figures and the lessons build, and every link in them resolves.
+# Ends with "N passed, M failed"; exit status 0 only when nothing failed.
+#
+# Environment (exported by the Makefile): MAKE BUILD.
+set -u
+MAKE=${MAKE:-make}
+BUILD=${BUILD:-build}
+ST="$BUILD/selftest"
+rm -rf "$ST"
+mkdir -p "$ST"
+passed=0
+failed=0
+
+pass() { echo "ok   $*"; passed=$((passed + 1)); }
+fail() { echo "FAIL $*"; failed=$((failed + 1)); }
+
+# The "score" of a results.json, e.g. 42.
+json_score() { sed -n 's/^  "score": \([0-9]*\),$/\1/p' "$1"; }
+
+# Statuses of a lab's tests: "step status" per line, from a results file.
+test_statuses() { awk -F'\t' '$1 == "test" { print $2, $7 }' "$1"; }
+
+# Processes still running a program from under $1 (a build folder).
+leftovers() {
+    local dir pid exe
+    dir=$(realpath "$1")
+    for pid in /proc/[0-9]*; do
+        exe=$(readlink "$pid/exe" 2>/dev/null) || continue
+        case "$exe" in "$dir"/*) echo "${pid#/proc/} $exe" ;; esac
+    done
+}
+
+# A patch file's header value: header FILE "Breaks" -> "step 2".
+header() { sed -n "s/^$2: *//p" "$1" | head -n 1; }
+
+echo "== unit tests"
+if $MAKE --no-print-directory -s unit >"$ST/unit.log" 2>&1; then
+    pass "unit tests ($(grep -o 'Checks: [0-9]*' "$ST/unit.log"))"
+else
+    cat "$ST/unit.log"
+    fail "unit tests"
+fi
+
+echo "== solutions"
+if $MAKE --no-print-directory -s grade SOLUTIONS=1 GRADE_DIR="$ST/solutions" >"$ST/solutions.log" 2>&1; then
+    pass "solutions: $(grep '^Score:' "$ST/solutions.log")"
+else
+    cat "$ST/solutions.log"
+    fail "solutions do not score full marks"
+fi
+
+# Two graders at once, sharing the machine (and its ports): both must pass.
+$MAKE --no-print-directory -s grade SOLUTIONS=1 GRADE_DIR="$ST/twin-a" >"$ST/twin-a.log" 2>&1 &
+twin_a=$!
+$MAKE --no-print-directory -s grade SOLUTIONS=1 GRADE_DIR="$ST/twin-b" >"$ST/twin-b.log" 2>&1
+twin_b_status=$?
+wait $twin_a
+twin_a_status=$?
+if [ $twin_a_status -eq 0 ] && [ $twin_b_status -eq 0 ]; then
+    pass "two graders at once: both full marks"
+else
+    tail -n 30 "$ST/twin-a.log" "$ST/twin-b.log"
+    fail "two graders at once (status $twin_a_status and $twin_b_status)"
+fi
+
+echo "== skeletons"
+$MAKE --no-print-directory -s grade GRADE_DIR="$ST/skeletons" >"$ST/skeletons.log" 2>&1
+status=$?
+score=$(json_score "$ST/skeletons/results.json" 2>/dev/null)
+if [ $status -eq 1 ] && [ "$score" = "0" ]; then
+    pass "skeletons: $(grep '^Score:' "$ST/skeletons.log") (exit status 1)"
+else
+    tail -n 40 "$ST/skeletons.log"
+    fail "skeletons: exit status $status (want 1), score '${score}' (want 0)"
+fi
+
+# Grade lab.c files made from patches: $1 = what (mutants|cases), $2 = patch.
+# Prints the folder it graded in; the results are in DIR/grade.
+grade_patched() {
+    local patch=$2 lab base dir
+    lab=$(basename "$(dirname "$patch")")
+    base=$(basename "$patch" .patch)
+    dir="$ST/$1/$lab-$base"
+    mkdir -p "$dir/src/$lab"
+    if ! patch -s -o "$dir/src/$lab/lab.c" "solutions/$lab/lab.c" <"$patch" >"$dir/patch.log" 2>&1; then
+        echo "patch-failed"
+        return
+    fi
+    $MAKE --no-print-directory -s grade LAB="${lab%%-*}" SRC_ROOT="$dir/src" OBJ="$dir/obj" \
+        GRADE_DIR="$dir/grade" >"$dir/grade.log" 2>&1
+    echo "$?"
+}
+
+echo "== mutants"
+shopt -s nullglob
+mutants=(harness/mutants/*/*.patch)
+[ ${#mutants[@]} -gt 0 ] || fail "no mutants found in harness/mutants"
+for patch in "${mutants[@]}"; do
+    lab=$(basename "$(dirname "$patch")")
+    what=$(header "$patch" Mutant)
+    steps=$(header "$patch" Breaks | tr -cs '0-9' ' ')
+    if [ -z "$what" ] || [ -z "${steps// /}" ]; then
+        fail "$patch: needs 'Mutant:' and 'Breaks: step N' header lines"
+        continue
+    fi
+    status=$(grade_patched mutants "$patch")
+    dir="$ST/mutants/$lab-$(basename "$patch" .patch)"
+    results="$dir/grade/$lab.results"
+    if [ "$status" = patch-failed ]; then
+        fail "$patch: does not apply to solutions/$lab/lab.c"
+        continue
+    fi
+    if [ "$status" != 1 ] || [ ! -f "$results" ]; then
+        fail "$patch ($what): grader exit status $status, want 1 (points lost)"
+        continue
+    fi
+    if test_statuses "$results" | grep -q 'not compiled'; then
+        fail "$patch ($what): the mutant does not compile"
+        continue
+    fi
+    missed=""
+    for step in $steps; do
+        test_statuses "$results" | awk -v s="$step" '$1 == s && $2 != "pass" { found = 1 } END { exit !found }' ||
+            missed="$missed $step"
+    done
+    if [ -n "$missed" ]; then
+        fail "$patch ($what): step(s)$missed lost no points"
+    else
+        pass "mutant $lab/$(basename "$patch" .patch): $what -> step(s) $steps lose points"
+    fi
+done
+
+echo "== hostile cases"
+for patch in harness/selftest/cases/*/*.patch; do
+    lab=$(basename "$(dirname "$patch")")
+    what=$(header "$patch" Case)
+    expect=$(header "$patch" Expect) # "step 2 timeout"
+    want_step=$(echo "$expect" | awk '{ print $2 }')
+    want_status=$(echo "$expect" | awk '{ print $3 }')
+    status=$(grade_patched cases "$patch")
+    dir="$ST/cases/$lab-$(basename "$patch" .patch)"
+    results="$dir/grade/$lab.results"
+    if [ ! -f "$results" ] || [ "$status" != 1 ]; then
+        fail "case $patch ($what): the grader did not finish normally (status $status)"
+        continue
+    fi
+    # Only the named step may lose points, and only with the named status.
+    wrong=$(test_statuses "$results" | awk -v s="$want_step" -v w="$want_status" \
+        '$2 != "pass" && $2 != "skipped" && ($1 != s || $2 != w)')
+    hit=$(test_statuses "$results" | awk -v s="$want_step" -v w="$want_status" '$1 == s && $2 == w' | wc -l)
+    left=$(leftovers "$dir")
+    if [ "$hit" -eq 0 ] || [ -n "$wrong" ] || [ -n "$left" ]; then
+        fail "case $patch ($what): want step $want_step $want_status only; got [$wrong] hits=$hit leftovers=[$left]"
+    else
+        pass "case $lab/$(basename "$patch" .patch): $what -> $hit test(s) $want_status, the rest pass, nothing left running"
+    fi
+done
+
+echo "== figures and lessons"
+if $MAKE --no-print-directory -s docs >"$ST/docs.log" 2>&1; then
+    pass "docs and diagrams build"
+else
+    tail -n 20 "$ST/docs.log"
+    fail "docs and diagrams build"
+fi
+if $MAKE --no-print-directory -s docs-check >"$ST/links.log" 2>&1; then
+    pass "$(tail -n 1 "$ST/links.log")"
+else
+    cat "$ST/links.log"
+    fail "broken links in build/docs"
+fi
+
+echo "== nothing left running"
+left=$(leftovers "$BUILD")
+if [ -z "$left" ]; then
+    pass "no process from $BUILD/ is left running"
+else
+    echo "$left"
+    fail "processes left running"
+fi
+
+echo
+echo "selftest: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
