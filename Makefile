@@ -127,7 +127,7 @@ $(foreach n,$(LAB_NAMES),$(eval $(call walkthrough_rule,$(n))))
 # ---- grading --------------------------------------------------------------
 # Each lab is built and run on its own, so one that does not compile scores
 # 0 with its compiler errors and the others are still graded.
-export BUILD SRC_ROOT OBJ GRADE_DIR
+export BUILD SRC_ROOT OBJ GRADE_DIR LAB
 # The shared objects are built here first, so parallel labs never race on them.
 $(GRADE_DIR)/%.results: FORCE $(REPORT) $(COMMON_LIB) $(RUNNER_OBJS) | deps-build
 	@MAKE='$(MAKE)' harness/grade-lab.sh $*
