@@ -23,6 +23,7 @@
 #define SOCKLAB_GRADE_H
 
 #include <check.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 struct grade_step {
@@ -45,6 +46,13 @@ struct grade_test {
      * counts neither in the score nor in the maximum.
      */
     const char *needs;
+    /*
+     * When the grader runs as root, a test runs the student's code as an
+     * unprivileged user of its own (so a stray kill(-1, SIGKILL) or a fork
+     * bomb stays inside the test). A test that needs root says so here, and
+     * should have `needs = "root"` so it is skipped where root is missing.
+     */
+    bool runs_as_root;
 };
 
 struct grade_lab {

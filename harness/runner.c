@@ -34,6 +34,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <grp.h>
 #include <unistd.h>
 
 #include "grade.h"
@@ -41,6 +42,8 @@
 
 /* The exit status of a test process that reached the end of its test. */
 #define GRADE_PASS_EXIT 77
+/* ... and of one the runner could not prepare (never a pass). */
+#define GRADE_SETUP_FAILED_EXIT 78
 
 /* What the student's code may print in one test, at most. */
 #define OUTPUT_LIMIT_BYTES (256 * 1024)
@@ -65,6 +68,32 @@ void grade_skip(const char *fmt, ...)
 static void output_path(const struct grade_test *test, char *path, size_t size)
 {
     snprintf(path, size, "%s/%s.out", output_dir, test->name);
+}
+
+/*
+ * Limits for the test process and everything it starts. They turn a fork
+ * bomb, a descriptor leak or a huge malloc() into a failed call inside one
+ * test instead of a machine in trouble.
+ */
+#define TEST_MAX_PROCESSES 256
+#define TEST_MAX_FILES 1024
+#define TEST_MAX_MEMORY (2048L * 1024 * 1024)
+
+/*
+ * The unprivileged user a test runs as when the grader is root: one uid per
+ * runner, not in /etc/passwd, so RLIMIT_NPROC counts only this test's
+ * processes and kill(-1, SIGKILL) can reach nothing but them.
+ */
+static uid_t sandbox_uid;
+
+static void drop_privileges(void)
+{
+    /* Keep /proc/self readable after the uid change (it resets "dumpable"). */
+    if (setgroups(0, NULL) != 0 || setgid(sandbox_uid) != 0 || setuid(sandbox_uid) != 0) {
+        fprintf(stderr, "runner: cannot drop root privileges: %s\n", strerror(errno));
+        _exit(GRADE_SETUP_FAILED_EXIT);
+    }
+    prctl(PR_SET_DUMPABLE, 1);
 }
 
 /* In the test process: where output goes, and limits on what it may use. */
@@ -96,6 +125,14 @@ static void prepare_test_process(const struct grade_test *test)
     signal(SIGXFSZ, SIG_IGN);
     setrlimit(RLIMIT_FSIZE, &(struct rlimit){ OUTPUT_LIMIT_BYTES, OUTPUT_LIMIT_BYTES });
     setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 });
+    setrlimit(RLIMIT_NOFILE, &(struct rlimit){ TEST_MAX_FILES, TEST_MAX_FILES });
+#ifndef __SANITIZE_ADDRESS__ /* AddressSanitizer reserves terabytes of address space */
+    setrlimit(RLIMIT_AS, &(struct rlimit){ TEST_MAX_MEMORY, TEST_MAX_MEMORY });
+#endif
+    if (geteuid() == 0 && !test->runs_as_root)
+        drop_privileges();
+    /* Root ignores RLIMIT_NPROC, so this binds only the unprivileged. */
+    setrlimit(RLIMIT_NPROC, &(struct rlimit){ TEST_MAX_PROCESSES, TEST_MAX_PROCESSES });
 }
 
 /* The one Check test that runs graded test number _i of the table. */
@@ -419,6 +456,8 @@ int main(int argc, char **argv)
     if (build_log) {
         report_not_compiled(&res, build_log);
     } else {
+        /* A uid far above real users' and the usual subordinate ranges. */
+        sandbox_uid = (uid_t)(1500000000u + (unsigned)getpid() % 1000000u);
         /* Orphans of the tests come to us, so reap_leftovers() can end them. */
         prctl(PR_SET_CHILD_SUBREAPER, 1);
         run_suite(&res);
