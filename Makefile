@@ -5,7 +5,10 @@
 # its reference solution in solutions/NN-name/ and its mutants in
 # harness/mutants/NN-name/: adding a lab means adding those folders.
 
-BUILD     ?= build
+# SANITIZE=1 builds with AddressSanitizer and UndefinedBehaviorSanitizer,
+# in a build folder of its own.
+SANITIZE  ?=
+BUILD     ?= $(if $(filter 1,$(SANITIZE)),build/sanitize,build)
 # SOLUTIONS=1 grades solutions/ instead of labs/. SRC_ROOT can name any
 # folder laid out like labs/ (one NN-name/lab.c per lab): the self-test
 # uses that for mutants.
@@ -19,6 +22,13 @@ WARNINGS := -Wall -Wextra -Wshadow -Wformat=2
 override CFLAGS += -std=c11 -D_GNU_SOURCE $(WARNINGS) -Ilabs/common -MMD -MP
 ifeq ($(WERROR),1)
 override CFLAGS += -Werror
+endif
+ifeq ($(SANITIZE),1)
+SANITIZERS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+override CFLAGS += $(SANITIZERS)
+override LDFLAGS += $(SANITIZERS)
+# Sanitized code runs slower: give every test three times its time limit.
+export CK_TIMEOUT_MULTIPLIER := 3
 endif
 # Check's flags are asked for when a recipe needs them, after deps-build has
 # had the chance to install it.
@@ -51,7 +61,8 @@ RUNNER_OBJS := $(BUILD)/harness/runner.o $(BUILD)/harness/results.o $(BUILD)/har
 REPORT      := $(BUILD)/bin/report
 RESULTS     := $(SELECTED:%=$(GRADE_DIR)/%.results)
 
-.PHONY: all grade test docs diagrams docs-check clean help unit deps-build deps-docs FORCE
+.PHONY: all grade grader test docs diagrams docs-check clean help unit handout gradescope grade-class watch \
+        deps-build deps-docs deps-watch deps-zip FORCE
 .DEFAULT_GOAL := all
 
 all: $(PROGRAMS) $(REPORT)
@@ -64,9 +75,14 @@ help:
 	@echo "  make diagrams     draw the figures into build/diagrams/"
 	@echo "  make test         self-test of the kit: unit tests, solutions 100%, skeletons 0,"
 	@echo "                    every mutant caught, docs and figures build with working links"
+	@echo "  make watch        re-grade a lab each time you save its lab.c"
+	@echo "  make handout      build/socklab-handout.tar.gz: the kit for students, no solutions"
+	@echo "  make gradescope   build/gradescope/autograder.zip: the autograder for Gradescope"
+	@echo "  make grade-class SUBMISSIONS=dir"
+	@echo "                    grade every student folder under dir; build/class/class.csv"
 	@echo "  make clean        remove build/"
 	@echo "  make help         this list"
-	@echo "Variables: LAB=N, SOLUTIONS=1, WERROR=1 (warnings are errors), BUILD=dir."
+	@echo "Variables: LAB=N, SOLUTIONS=1, SANITIZE=1 (ASan+UBSan), WERROR=1 (warnings are errors), BUILD=dir."
 
 clean:
 	rm -rf $(BUILD)
@@ -76,6 +92,12 @@ deps-build:
 
 deps-docs:
 	@harness/deps.sh docs
+
+deps-watch:
+	@harness/deps.sh watch
+
+deps-zip:
+	@harness/deps.sh zip
 
 # ---- compiling ------------------------------------------------------------
 $(BUILD)/common/%.o: labs/common/%.c | deps-build
@@ -134,7 +156,25 @@ $(GRADE_DIR)/%.results: FORCE $(REPORT) $(COMMON_LIB) $(RUNNER_OBJS) | deps-buil
 
 grade: $(RESULTS) $(REPORT)
 	@$(REPORT) --json $(GRADE_DIR)/results.json --tap $(GRADE_DIR)/results.tap \
-	    --junit $(GRADE_DIR)/junit.xml $(RESULTS)
+	    --junit $(GRADE_DIR)/junit.xml --scores $(GRADE_DIR)/scores.txt \
+	    $(if $(REPORT_NOTE),--note $(REPORT_NOTE)) $(RESULTS)
+
+# Everything of the grader that does not depend on a student's code.
+grader: $(REPORT) $(COMMON_LIB) $(RUNNER_OBJS) \
+        $(LAB_NAMES:%=$(BUILD)/harness/%/tests.o) $(LAB_NAMES:%=$(BUILD)/harness/%/plan)
+
+watch: | deps-build deps-watch
+	@MAKE='$(MAKE)' harness/watch.sh
+
+# ---- for instructors ------------------------------------------------------
+handout:
+	@harness/instructor/handout.sh $(BUILD)/socklab-handout.tar.gz
+
+gradescope: | deps-zip
+	@harness/instructor/gradescope.sh $(BUILD)/gradescope/autograder.zip
+
+grade-class: | deps-build
+	@MAKE='$(MAKE)' harness/instructor/grade-class.sh "$(SUBMISSIONS)" $(BUILD)/class
 
 # ---- self-test ------------------------------------------------------------
 UNIT_SRCS := $(wildcard harness/unit/*.c)
@@ -147,6 +187,7 @@ unit: $(UNIT_BIN)
 	$(UNIT_BIN)
 
 test: | deps-build deps-docs
+	@if [ ! -d solutions ]; then echo "make test is the kit's self-test and needs solutions/ (this is a student handout): use make grade" >&2; exit 2; fi
 	@MAKE='$(MAKE)' harness/selftest/run.sh
 
 # ---- figures and lessons --------------------------------------------------

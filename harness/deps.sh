@@ -4,6 +4,7 @@
 #   harness/deps.sh build    compiler, make, pkg-config, Check
 #   harness/deps.sh docs     graphviz (dot) and pandoc
 #   harness/deps.sh watch    inotify-tools
+#   harness/deps.sh zip      zip (for the Gradescope autograder)
 #
 # On Debian/Ubuntu, missing packages are installed with apt-get when we are
 # root or have password-less sudo, saying so. Otherwise we stop with one
@@ -35,8 +36,11 @@ docs)
 watch)
     need_command inotifywait inotify-tools
     ;;
+zip)
+    need_command zip zip
+    ;;
 *)
-    echo "deps.sh: unknown group '$what' (build, docs or watch)" >&2
+    echo "deps.sh: unknown group '$what' (build, docs, watch or zip)" >&2
     exit 2
     ;;
 esac

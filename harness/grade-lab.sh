@@ -15,6 +15,21 @@ log="$GRADE_DIR/$name.build.log"
 mkdir -p "$GRADE_DIR"
 rm -f "$results"
 
+# The plan lists the lab's tests and scores each 0, with $1's text as the reason.
+record_not_built() {
+    if ! $MAKE --no-print-directory -s "$BUILD/harness/$name/plan" >>"$log" 2>&1; then
+        echo "grade: the grader of lab $name does not build (see $log)" >&2
+        exit 3
+    fi
+    "$BUILD/harness/$name/plan" --out "$results" --not-compiled "$1" || exit 3
+}
+
+if [ ! -f "$SRC_ROOT/$name/lab.c" ]; then
+    echo "There is no $name/lab.c in $SRC_ROOT: nothing to grade for this lab." >"$log.errors"
+    record_not_built "$log.errors"
+    exit 0
+fi
+
 if $MAKE --no-print-directory -s "$OBJ/$name/test" >"$log" 2>&1; then
     # Each test has its own time limit; this outer bound only guards against
     # the runner itself getting stuck.
@@ -26,10 +41,6 @@ if $MAKE --no-print-directory -s "$OBJ/$name/test" >"$log" 2>&1; then
     fi
 else
     # Keep what the compiler said; make's own "***" lines only add noise.
-    grep -v '^make' "$log" >"$log.errors"
-    if ! $MAKE --no-print-directory -s "$BUILD/harness/$name/plan" >>"$log" 2>&1; then
-        echo "grade: the grader of lab $name does not build (see $log)" >&2
-        exit 3
-    fi
-    "$BUILD/harness/$name/plan" --out "$results" --not-compiled "$log.errors" || exit 3
+    { echo "Your lab.c did not build, so no test could run. The compiler said:"; grep -v '^make' "$log"; } >"$log.errors"
+    record_not_built "$log.errors"
 fi

@@ -11,7 +11,7 @@
  * test ran at all or a lab's results could not be read (loudly: a grader
  * that ran nothing must never look like a pass).
  *
- * Usage: report [--json FILE] [--tap FILE] [--junit FILE] RESULTS_FILE...
+ * Usage: report [--json FILE] [--tap FILE] [--junit FILE] [--scores FILE] [--note FILE] RESULTS_FILE...
  */
 #include <errno.h>
 #include <getopt.h>
@@ -23,6 +23,7 @@
 #include "results.h"
 
 struct report {
+    char *note; /* shown before the labs, and in results.json's "output" */
     struct lab_results *labs;
     size_t nlabs;
     int earned, max, ntests;
@@ -84,7 +85,7 @@ static void print_lab(FILE *out, const struct lab_results *lab)
         fputc('\n', out);
     }
     if (lab->ntests > 0 && lab->tests[0].status == RESULT_NOT_COMPILED) {
-        fprintf(out, "  Lab %s: 0/%d (%zu tests not run: fix the compiler errors above first)\n", lab->number, max,
+        fprintf(out, "  Lab %s: 0/%d (%zu tests not run: fix the problem above first)\n", lab->number, max,
                 lab->ntests);
         return;
     }
@@ -157,7 +158,10 @@ static int write_json(FILE *out, const void *ctx)
     fprintf(out, "{\n  \"score\": %d,\n  \"output\": ", r->earned);
     char summary[128];
     snprintf(summary, sizeof summary, "Score: %d/%d", r->earned, r->max);
-    json_string(out, summary);
+    char *overall = xstrdup(r->note ? r->note : "");
+    text_append(&overall, "\n", summary);
+    json_string(out, overall);
+    free(overall);
     fputs(",\n  \"tests\": [", out);
     for (size_t l = 0; l < r->nlabs; l++) {
         const struct lab_results *lab = &r->labs[l];
@@ -279,6 +283,19 @@ static int write_junit(FILE *out, const void *ctx)
     return 0;
 }
 
+/* One line per lab, "NN earned max", for class-wide tables. */
+static int write_scores(FILE *out, const void *ctx)
+{
+    const struct report *r = ctx;
+
+    for (size_t l = 0; l < r->nlabs; l++) {
+        int earned, max;
+        lab_results_totals(&r->labs[l], &earned, &max);
+        fprintf(out, "%s %d %d\n", r->labs[l].number, earned, max);
+    }
+    return 0;
+}
+
 static void write_or_complain(const char *path, int (*writer)(FILE *, const void *), const struct report *r,
                               int *status)
 {
@@ -290,14 +307,18 @@ static void write_or_complain(const char *path, int (*writer)(FILE *, const void
 
 int main(int argc, char **argv)
 {
+    static const char usage[] =
+        "usage: report [--json FILE] [--tap FILE] [--junit FILE] [--scores FILE] [--note FILE] RESULTS_FILE...";
     static const struct option options[] = {
         { "json", required_argument, NULL, 'j' },
         { "tap", required_argument, NULL, 't' },
         { "junit", required_argument, NULL, 'x' },
+        { "scores", required_argument, NULL, 's' },
+        { "note", required_argument, NULL, 'n' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    const char *json = NULL, *tap = NULL, *junit = NULL;
+    const char *json = NULL, *tap = NULL, *junit = NULL, *scores = NULL, *note = NULL;
     struct report r = { 0 };
     int c, status = 0;
 
@@ -306,15 +327,29 @@ int main(int argc, char **argv)
         case 'j': json = optarg; break;
         case 't': tap = optarg; break;
         case 'x': junit = optarg; break;
+        case 's': scores = optarg; break;
+        case 'n': note = optarg; break;
         case 'h':
-            puts("usage: report [--json FILE] [--tap FILE] [--junit FILE] RESULTS_FILE...");
+            printf("%s\n", usage);
             return 0;
         default:
-            fputs("usage: report [--json FILE] [--tap FILE] [--junit FILE] RESULTS_FILE...\n", stderr);
+            fprintf(stderr, "%s\n", usage);
             return 2;
         }
     }
     use_colour = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
+    if (note) {
+        FILE *f = fopen(note, "r");
+        char line[1024];
+        while (f && fgets(line, sizeof line, f)) {
+            line[strcspn(line, "\n")] = '\0';
+            text_append(&r.note, "\n", line);
+        }
+        if (f)
+            fclose(f);
+        if (r.note)
+            printf("%s\n", r.note);
+    }
 
     r.labs = calloc((size_t)(argc - optind) + 1, sizeof *r.labs);
     if (r.labs == NULL)
@@ -338,6 +373,7 @@ int main(int argc, char **argv)
     write_or_complain(json, write_json, &r, &status);
     write_or_complain(tap, write_tap, &r, &status);
     write_or_complain(junit, write_junit, &r, &status);
+    write_or_complain(scores, write_scores, &r, &status);
 
     printf("\nScore: %d/%d\n", r.earned, r.max);
     if (r.ntests == 0) {
@@ -349,5 +385,6 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < r.nlabs; i++)
         lab_results_free(&r.labs[i]);
     free(r.labs);
+    free(r.note);
     return status;
 }

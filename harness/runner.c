@@ -206,7 +206,10 @@ static void reap_leftovers(void)
         continue;
 }
 
-/* The last OUTPUT_QUOTE_BYTES of what the student's code printed, or NULL. */
+/*
+ * The first OUTPUT_QUOTE_BYTES of what the student's code printed, or NULL.
+ * The start, not the end: that is where a sanitizer's report names the bug.
+ */
 static char *quote_output(const struct grade_test *test)
 {
     char path[4096];
@@ -223,28 +226,32 @@ static char *quote_output(const struct grade_test *test)
     f = fopen(path, "r");
     if (f == NULL)
         return NULL;
-    if (st.st_size > OUTPUT_QUOTE_BYTES)
-        fseek(f, st.st_size - OUTPUT_QUOTE_BYTES, SEEK_SET);
-    text = calloc(1, OUTPUT_QUOTE_BYTES + 64);
+    text = calloc(1, OUTPUT_QUOTE_BYTES + 1);
     if (text == NULL) {
         fclose(f);
         return NULL;
     }
-    if (st.st_size > OUTPUT_QUOTE_BYTES)
-        strcpy(text, "...");
-    n = strlen(text);
-    n += fread(text + n, 1, OUTPUT_QUOTE_BYTES, f);
+    n = fread(text, 1, OUTPUT_QUOTE_BYTES, f);
+    fclose(f);
     while (n > 0 && text[n - 1] == '\n')
         n--;
     text[n] = '\0';
-    fclose(f);
     /* Keep the report printable: no control characters but newlines. */
     for (char *p = text; *p; p++)
         if ((unsigned char)*p < 32 && *p != '\n')
             *p = '?';
+    if (st.st_size > OUTPUT_QUOTE_BYTES)
+        text_append(&text, "\n", "[...]");
     if (st.st_size >= OUTPUT_LIMIT_BYTES)
-        text_append(&text, "\n", "[output stopped at the limit]");
+        text_append(&text, "\n", "[your code printed more than the limit; the rest was thrown away]");
     return text;
+}
+
+/* Did a sanitizer (SANITIZE=1) report something in the test's output? */
+static bool sanitizer_spoke(const char *output)
+{
+    return output && (strstr(output, "AddressSanitizer") || strstr(output, "runtime error:") ||
+                      strstr(output, "LeakSanitizer"));
 }
 
 /* Turn Check's verdict on one test into ours. */
@@ -292,11 +299,15 @@ static void classify(const struct grade_test *test, TestResult *tr, struct resul
     out->message = xstrdup(buf);
     if (out->status != RESULT_SKIPPED) {
         char *output = quote_output(test);
-        if (output) {
+        if (sanitizer_spoke(output)) {
+            out->status = RESULT_CRASH;
+            text_append(&out->message, "\n", "The sanitizer found a bug in the code this test ran:");
+            text_append(&out->message, "\n", output);
+        } else if (output) {
             text_append(&out->message, "\n", "What your code printed:");
             text_append(&out->message, "\n", output);
-            free(output);
         }
+        free(output);
     }
 }
 
@@ -355,24 +366,25 @@ static void check_table(void)
     }
 }
 
-/* The lab did not build: every test scores 0, with the compiler's first lines. */
+/* The lab did not build: every test scores 0; the note quotes the log's first lines. */
 static void report_not_compiled(struct lab_results *res, const char *log_path)
 {
     FILE *log = fopen(log_path, "r");
     char line[512];
     int kept = 0;
 
-    res->note = xstrdup("Your lab.c did not build, so no test could run. The compiler said:");
-    while (log && kept < 15 && fgets(line, sizeof line, log)) {
+    while (log && kept < 16 && fgets(line, sizeof line, log)) {
         line[strcspn(line, "\n")] = '\0';
         text_append(&res->note, "\n", line);
         kept++;
     }
+    if (res->note == NULL)
+        res->note = xstrdup("The lab was not built, so no test could run.");
     if (log)
         fclose(log);
     for (size_t i = 0; i < res->ntests; i++) {
         res->tests[i].status = RESULT_NOT_COMPILED;
-        res->tests[i].message = xstrdup("lab.c did not compile (see the compiler errors above)");
+        res->tests[i].message = xstrdup("not run: the lab was not built (see above)");
     }
 }
 

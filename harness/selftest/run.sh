@@ -110,6 +110,7 @@ grade_patched() {
 
 echo "== mutants"
 shopt -s nullglob
+# shellcheck disable=SC2206 # lab_glob is a glob on purpose
 mutants=(harness/mutants/$lab_glob/*.patch)
 [ ${#mutants[@]} -gt 0 ] || fail "no mutants found in harness/mutants"
 for patch in "${mutants[@]}"; do
@@ -148,28 +149,46 @@ for patch in "${mutants[@]}"; do
 done
 
 echo "== hostile cases"
+# "Expect: timeout in steps 4 7": only those steps lose points, only with
+# that status, and at least one test has it. "Expect: pass": full marks
+# (the mischief did not break the grader). "Needs: root": skipped
+# otherwise (kill(-1) as an ordinary user would reach the user's processes).
+# shellcheck disable=SC2231 # lab_glob is a glob on purpose
 for patch in harness/selftest/cases/$lab_glob/*.patch; do
     lab=$(basename "$(dirname "$patch")")
+    name="$lab/$(basename "$patch" .patch)"
     what=$(header "$patch" Case)
-    expect=$(header "$patch" Expect) # "step 2 timeout"
-    want_step=$(echo "$expect" | awk '{ print $2 }')
-    want_status=$(echo "$expect" | awk '{ print $3 }')
+    expect=$(header "$patch" Expect)
+    want_status=${expect%% *}
+    want_steps=$(echo "${expect#"$want_status"}" | tr -cs '0-9' ' ')
+    if [ "$(header "$patch" Needs)" = root ] && [ "$(id -u)" -ne 0 ]; then
+        echo "skip case $name ($what): needs root"
+        continue
+    fi
     status=$(grade_patched cases "$patch")
     dir="$ST/cases/$lab-$(basename "$patch" .patch)"
     results="$dir/grade/$lab.results"
-    if [ ! -f "$results" ] || [ "$status" != 1 ]; then
-        fail "case $patch ($what): the grader did not finish normally (status $status)"
-        continue
-    fi
-    # Only the named step may lose points, and only with the named status.
-    wrong=$(test_statuses "$results" | awk -v s="$want_step" -v w="$want_status" \
-        '$2 != "pass" && $2 != "skipped" && ($1 != s || $2 != w)')
-    hit=$(test_statuses "$results" | awk -v s="$want_step" -v w="$want_status" '$1 == s && $2 == w' | wc -l)
     left=$(leftovers "$dir")
-    if [ "$hit" -eq 0 ] || [ -n "$wrong" ] || [ -n "$left" ]; then
-        fail "case $patch ($what): want step $want_step $want_status only; got [$wrong] hits=$hit leftovers=[$left]"
+    if [ ! -f "$results" ]; then
+        fail "case $name ($what): the grader wrote no results (status $status)"
+    elif [ -n "$left" ]; then
+        fail "case $name ($what): processes left running: $left"
+    elif [ "$want_status" = pass ]; then
+        if [ "$status" = 0 ]; then
+            pass "case $name: $what -> full marks, the grader unharmed, nothing left running"
+        else
+            fail "case $name ($what): want full marks, grader status $status"
+        fi
     else
-        pass "case $lab/$(basename "$patch" .patch): $what -> $hit test(s) $want_status, the rest pass, nothing left running"
+        # every lost point must be in a wanted step, with the wanted status
+        wrong=$(test_statuses "$results" | awk -v steps=" $want_steps " -v w="$want_status" \
+            '$2 != "pass" && $2 != "skipped" && (index(steps, " " $1 " ") == 0 || $2 != w)')
+        hit=$(test_statuses "$results" | awk -v w="$want_status" '$2 == w' | wc -l)
+        if [ "$status" = 1 ] && [ "$hit" -gt 0 ] && [ -z "$wrong" ]; then
+            pass "case $name: $what -> $hit test(s) $want_status in steps$want_steps only, nothing left running"
+        else
+            fail "case $name ($what): want $want_status in steps$want_steps only; grader status $status, unexpected: [$(echo "$wrong" | tr '\n' ';')]"
+        fi
     fi
 done
 
