@@ -149,10 +149,10 @@ $(foreach n,$(LAB_NAMES),$(eval $(call walkthrough_rule,$(n))))
 # ---- grading --------------------------------------------------------------
 # Each lab is built and run on its own, so one that does not compile scores
 # 0 with its compiler errors and the others are still graded.
-export BUILD SRC_ROOT OBJ GRADE_DIR LAB
 # The shared objects are built here first, so parallel labs never race on them.
 $(GRADE_DIR)/%.results: FORCE $(REPORT) $(COMMON_LIB) $(RUNNER_OBJS) | deps-build
-	@MAKE='$(MAKE)' harness/grade-lab.sh $*
+	@MAKE='$(MAKE)' BUILD='$(BUILD)' SRC_ROOT='$(SRC_ROOT)' OBJ='$(OBJ)' GRADE_DIR='$(GRADE_DIR)' \
+	    harness/grade-lab.sh $*
 
 grade: $(RESULTS) $(REPORT)
 	@$(REPORT) --json $(GRADE_DIR)/results.json --tap $(GRADE_DIR)/results.tap \
@@ -196,8 +196,10 @@ test: | deps-build deps-docs
 
 FORCE:
 
-# Keep every object file: make would otherwise delete the ones it counts as
-# intermediate, and rebuild them next time.
-.SECONDARY:
+# Keep the object files that pattern rules make on the way to a program:
+# make would otherwise delete them as intermediate, and rebuild them next time.
+.SECONDARY: $(RUNNER_OBJS) $(BUILD)/harness/report.o $(BUILD)/harness/results.o \
+            $(foreach n,$(LAB_NAMES),$(OBJ)/$(n)/lab.o $(OBJ)/$(n)/main.o $(BUILD)/harness/$(n)/tests.o) \
+            $(UNIT_SRCS:harness/%.c=$(BUILD)/harness/%.o)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

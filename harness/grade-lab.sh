@@ -7,7 +7,7 @@
 # with 0 points and the compiler's first errors, so the other labs are still
 # graded and the report still adds up.
 #
-# Environment (exported by the Makefile): MAKE BUILD SRC_ROOT OBJ GRADE_DIR.
+# Environment (set by the Makefile's recipe): MAKE BUILD SRC_ROOT OBJ GRADE_DIR.
 set -u
 name=$1
 results="$GRADE_DIR/$name.results"
@@ -17,7 +17,7 @@ rm -f "$results"
 
 # The plan lists the lab's tests and scores each 0, with $1's text as the reason.
 record_not_built() {
-    if ! $MAKE --no-print-directory -s "$BUILD/harness/$name/plan" >>"$log" 2>&1; then
+    if ! $MAKE --no-print-directory -s BUILD="$BUILD" "$BUILD/harness/$name/plan" >>"$log" 2>&1; then
         echo "grade: the grader of lab $name does not build (see $log)" >&2
         exit 3
     fi
@@ -30,7 +30,7 @@ if [ ! -f "$SRC_ROOT/$name/lab.c" ]; then
     exit 0
 fi
 
-if $MAKE --no-print-directory -s "$OBJ/$name/test" >"$log" 2>&1; then
+if $MAKE --no-print-directory -s BUILD="$BUILD" SRC_ROOT="$SRC_ROOT" OBJ="$OBJ" "$OBJ/$name/test" >"$log" 2>&1; then
     # Each test has its own time limit; this outer bound only guards against
     # the runner itself getting stuck.
     timeout -k 5 "${LAB_TIMEOUT:-900}" "$OBJ/$name/test" --out "$results" --output-dir "$GRADE_DIR/$name"

@@ -42,7 +42,7 @@ declare -A ids_of # page file -> its ids, one per line, with a newline at each e
 # The attribute values of href and src in a page, one per line. Pandoc
 # writes attributes in double quotes; single quotes are read too.
 links_in() {
-    grep -oE "[[:space:]](href|src)=(\"[^\"]*\"|'[^']*')" "$1" |
+    grep -oE "(^|[[:space:]])(href|src)=(\"[^\"]*\"|'[^']*')" "$1" |
         sed -E "s/^[[:space:]]*(href|src)=[\"']//; s/[\"']\$//"
 }
 
@@ -59,7 +59,7 @@ decode() {
 has_id() {
     local page=$1 id=$2
     if [ -z "${ids_of[$page]+set}" ]; then
-        ids_of[$page]=$'\n'$(grep -oE "[[:space:]]id=(\"[^\"]*\"|'[^']*')" "$page" |
+        ids_of[$page]=$'\n'$(grep -oE "(^|[[:space:]])id=(\"[^\"]*\"|'[^']*')" "$page" |
             sed -E "s/^[[:space:]]*id=[\"']//; s/[\"']\$//")$'\n'
     fi
     [[ ${ids_of[$page]} == *$'\n'"$id"$'\n'* ]]

@@ -34,6 +34,14 @@ fail() { echo "FAIL $*"; failed=$((failed + 1)); }
 # The "score" of a results.json, e.g. 42.
 json_score() { sed -n 's/^  "score": \([0-9]*\),$/\1/p' "$1"; }
 
+# `make grade` exits 0 at full marks and 2 (make's status for a failed
+# recipe) otherwise, whether points were lost or the grader broke. A broken
+# grader is told apart by its own words: the report's "report:" or
+# "grade:" lines on stderr, or no results.json at all.
+grader_broke() { # grader_broke LOG GRADE_DIR
+    grep -qE '^(report|grade): ' "$1" || [ ! -s "$2/results.json" ]
+}
+
 # Statuses of a lab's tests: "step status" per line, from a results file.
 test_statuses() { awk -F'\t' '$1 == "test" { print $2, $7 }' "$1"; }
 
@@ -84,11 +92,11 @@ echo "== skeletons"
 $MAKE --no-print-directory -s grade GRADE_DIR="$ST/skeletons" >"$ST/skeletons.log" 2>&1
 status=$?
 score=$(json_score "$ST/skeletons/results.json" 2>/dev/null)
-if [ $status -eq 1 ] && [ "$score" = "0" ]; then
-    pass "skeletons: $(grep '^Score:' "$ST/skeletons.log") (exit status 1)"
+if [ $status -ne 0 ] && [ "$score" = "0" ] && ! grader_broke "$ST/skeletons.log" "$ST/skeletons"; then
+    pass "skeletons: $(grep '^Score:' "$ST/skeletons.log") (exit status $status)"
 else
     tail -n 40 "$ST/skeletons.log"
-    fail "skeletons: exit status $status (want 1), score '${score}' (want 0)"
+    fail "skeletons: exit status $status (want non-zero), score '${score}' (want 0)"
 fi
 
 # Grade lab.c files made from patches: $1 = what (mutants|cases), $2 = patch.
@@ -105,7 +113,14 @@ grade_patched() {
     fi
     $MAKE --no-print-directory -s grade LAB="${lab%%-*}" SRC_ROOT="$dir/src" OBJ="$dir/obj" \
         GRADE_DIR="$dir/grade" >"$dir/grade.log" 2>&1
-    echo "$?"
+    local status=$?
+    if grader_broke "$dir/grade.log" "$dir/grade"; then
+        echo "broke"
+    elif [ $status -eq 0 ]; then
+        echo "full-marks"
+    else
+        echo "points-lost"
+    fi
 }
 
 echo "== mutants"
@@ -128,8 +143,8 @@ for patch in "${mutants[@]}"; do
         fail "$patch: does not apply to solutions/$lab/lab.c"
         continue
     fi
-    if [ "$status" != 1 ] || [ ! -f "$results" ]; then
-        fail "$patch ($what): grader exit status $status, want 1 (points lost)"
+    if [ "$status" != points-lost ] || [ ! -f "$results" ]; then
+        fail "$patch ($what): $status, want points-lost (see $dir/grade.log)"
         continue
     fi
     if test_statuses "$results" | grep -q 'not compiled'; then
@@ -170,24 +185,24 @@ for patch in harness/selftest/cases/$lab_glob/*.patch; do
     results="$dir/grade/$lab.results"
     left=$(leftovers "$dir")
     if [ ! -f "$results" ]; then
-        fail "case $name ($what): the grader wrote no results (status $status)"
+        fail "case $name ($what): the grader wrote no results ($status)"
     elif [ -n "$left" ]; then
         fail "case $name ($what): processes left running: $left"
     elif [ "$want_status" = pass ]; then
-        if [ "$status" = 0 ]; then
+        if [ "$status" = full-marks ]; then
             pass "case $name: $what -> full marks, the grader unharmed, nothing left running"
         else
-            fail "case $name ($what): want full marks, grader status $status"
+            fail "case $name ($what): want full marks, got $status (see $dir/grade.log)"
         fi
     else
         # every lost point must be in a wanted step, with the wanted status
         wrong=$(test_statuses "$results" | awk -v steps=" $want_steps " -v w="$want_status" \
             '$2 != "pass" && $2 != "skipped" && (index(steps, " " $1 " ") == 0 || $2 != w)')
         hit=$(test_statuses "$results" | awk -v w="$want_status" '$2 == w' | wc -l)
-        if [ "$status" = 1 ] && [ "$hit" -gt 0 ] && [ -z "$wrong" ]; then
+        if [ "$status" = points-lost ] && [ "$hit" -gt 0 ] && [ -z "$wrong" ]; then
             pass "case $name: $what -> $hit test(s) $want_status in steps$want_steps only, nothing left running"
         else
-            fail "case $name ($what): want $want_status in steps$want_steps only; grader status $status, unexpected: [$(echo "$wrong" | tr '\n' ';')]"
+            fail "case $name ($what): want $want_status in steps$want_steps only; got $status, unexpected: [$(echo "$wrong" | tr '\n' ';')]"
         fi
     fi
 done

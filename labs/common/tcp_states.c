@@ -102,6 +102,8 @@ int sl_state_parse(const char *name)
         return SL_ESTABLISHED;
     if (same_name(name, "NEW_SYN_RECV"))
         return SL_SYN_RCVD;
+    if (same_name(name, "UNCONN")) /* ss's name for CLOSE */
+        return SL_CLOSED;
     for (int s = 0; s < SL_NSTATES; s++)
         if (same_name(name, sl_states[s].rfc_name) || same_name(name, sl_states[s].linux_name))
             return s;

@@ -8,11 +8,13 @@
  *
  * Two vocabularies meet here:
  *   - RFC 9293 (Figure 5) names 11 states, e.g. "SYN-RCVD", "FIN-WAIT-1".
- *   - Linux numbers its states in include/net/tcp_states.h and prints names
- *     such as "SYN_RECV" or "FIN_WAIT1" (ss, /proc/net/tcp, sock_diag,
- *     TCP_INFO). Linux has one CLOSE state for both "not yet opened" and
- *     "fully closed", and an extra NEW_SYN_RECV for half-open requests that
- *     are not yet full sockets; both map onto the RFC states below.
+ *   - Linux numbers its states in include/net/tcp_states.h (TCP_SYN_RECV,
+ *     TCP_FIN_WAIT1, ...); those numbers are what TCP_INFO, sock_diag and
+ *     /proc/net/tcp report (ss prints its own spellings: ESTAB, SYN-RECV,
+ *     FIN-WAIT-1, UNCONN for CLOSE). Linux has one CLOSE state for both
+ *     "not yet opened" and "fully closed", and an extra NEW_SYN_RECV for
+ *     half-open requests that are not yet full sockets; both map onto the
+ *     RFC states below.
  */
 #ifndef SOCKLAB_TCP_STATES_H
 #define SOCKLAB_TCP_STATES_H
@@ -39,7 +41,7 @@ enum sl_state {
 struct sl_state_info {
     enum sl_state state;
     const char *rfc_name;   /* "SYN-RCVD": the name in RFC 9293 */
-    const char *linux_name; /* "SYN_RECV": the name ss and the kernel use */
+    const char *linux_name; /* "SYN_RECV": the kernel's name, TCP_SYN_RECV without TCP_ */
     int linux_number;       /* TCP_SYN_RECV = 3 in include/net/tcp_states.h */
 };
 
@@ -73,7 +75,7 @@ extern const size_t sl_ntransitions;
 /* "SYN-RCVD" for SL_SYN_RCVD; "?" for a value out of range. */
 const char *sl_state_name(enum sl_state state);
 
-/* "SYN_RECV" for SL_SYN_RCVD, as ss would print it; "?" out of range. */
+/* "SYN_RECV" for SL_SYN_RCVD, the kernel's name; "?" out of range. */
 const char *sl_state_linux_name(enum sl_state state);
 
 /*
@@ -86,8 +88,8 @@ int sl_state_from_linux(int linux_state);
 
 /*
  * Parse a state name as a person would type it: the RFC name ("FIN-WAIT-1"),
- * the Linux name ("FIN_WAIT1"), any case, '-' and '_' alike, "ESTAB" and
- * "CLOSE" accepted. Returns the state, or -1 if the name is not a state.
+ * the Linux name ("FIN_WAIT1"), any case, '-' and '_' alike, and ss's
+ * spellings ("ESTAB", "SYN-RECV", "UNCONN"). Returns the state, or -1 if the name is not a state.
  */
 int sl_state_parse(const char *name);
 
