@@ -186,7 +186,7 @@ $(UNIT_BIN): $(UNIT_SRCS:harness/%.c=$(BUILD)/harness/%.o) $(BUILD)/harness/resu
 unit: $(UNIT_BIN)
 	$(UNIT_BIN)
 
-test: | deps-build deps-docs
+test: | deps-build deps-docs deps-zip
 	@if [ ! -d solutions ]; then echo "make test is the kit's self-test and needs solutions/ (this is a student handout): use make grade" >&2; exit 2; fi
 	@MAKE='$(MAKE)' harness/selftest/run.sh
 

@@ -4,7 +4,7 @@
 #   harness/deps.sh build    compiler, make, pkg-config, Check
 #   harness/deps.sh docs     graphviz (dot) and pandoc
 #   harness/deps.sh watch    inotify-tools
-#   harness/deps.sh zip      zip (for the Gradescope autograder)
+#   harness/deps.sh zip      zip and unzip (the Gradescope autograder)
 #
 # On Debian/Ubuntu, missing packages are installed with apt-get when we are
 # root or have password-less sudo, saying so. Otherwise we stop with one
@@ -38,6 +38,7 @@ watch)
     ;;
 zip)
     need_command zip zip
+    need_command unzip unzip
     ;;
 *)
     echo "deps.sh: unknown group '$what' (build, docs, watch or zip)" >&2

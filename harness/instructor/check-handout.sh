@@ -1,10 +1,8 @@
 #!/usr/bin/env bash
 # check-handout.sh HANDOUT.tar.gz - prove a handout is fit to give out:
 #   1. it unpacks into a fresh directory, builds, and grades with score 0;
-#   2. no distinctive line of any solution appears anywhere in it.
-# A "distinctive line" is a line of solutions/NN/lab.c that the skeleton
-# labs/NN/lab.c does not have, at least 20 characters long once trimmed,
-# and not a comment.
+#   2. no passage of any solution (three consecutive code lines that are
+#      not the skeleton's) appears anywhere in it.
 set -u
 tarball=$(realpath "$1")
 dir=$(mktemp -d)
@@ -14,23 +12,39 @@ status=0
 tar -C "$dir" -xzf "$tarball" || { echo "check-handout: cannot unpack $tarball"; exit 1; }
 [ -d "$dir/socklab/solutions" ] && { echo "check-handout: solutions/ is in the handout"; status=1; }
 
-# 2. the search
+# 2. the search. A single line such as `int fd = socket(...)` is everywhere
+# in a socket kit, so the unit searched for is a passage: three consecutive
+# code lines of a solution, not all three in the skeleton, at least 60
+# characters together (so `if (fd == -1) / return -1;` idioms do not count).
+# Lines are compared trimmed, with blank, comment and #include lines left
+# out. labs/common is not searched: it is the generic library every lab
+# uses on purpose; a passage of a solution there is an idiom, not a leak.
+code_lines() {
+    sed 's/^[[:space:]]*//; s/[[:space:]]*$//' "$1" | grep -vE '^$|^/\*|^\*|^//|^#include|^[{}]$|^} *else *\{?$'
+}
+corpus="$dir/corpus"
+find "$dir/socklab" -path "$dir/socklab/labs/common" -prune -o -type f \( -name '*.c' -o -name '*.h' -o -name '*.md' -o -name '*.patch' -o -name '*.sh' \) -print |
+    while IFS= read -r f; do code_lines "$f" | tr '\n' '\037'; echo; done >"$corpus"
 hits=0
 for solution in solutions/*/lab.c; do
     lab=$(basename "$(dirname "$solution")")
-    while IFS= read -r line; do
-        trimmed=$(printf '%s' "$line" | sed 's/^[[:space:]]*//; s/[[:space:]]*$//')
-        [ ${#trimmed} -ge 20 ] || continue
-        case "$trimmed" in '/*'* | '*'* | '//'*) continue ;; esac
-        if grep -rqF -- "$trimmed" "$dir/socklab"; then
-            echo "check-handout: a line of solutions/$lab/lab.c is in the handout: $trimmed"
-            grep -rlF -- "$trimmed" "$dir/socklab" | sed "s|$dir/||; s|^|    in |"
+    mapfile -t sol < <(code_lines "$solution")
+    skeleton=$(code_lines "labs/$lab/lab.c")
+    for ((i = 0; i + 2 < ${#sol[@]}; i++)); do
+        a=${sol[i]} b=${sol[i + 1]} c=${sol[i + 2]}
+        if grep -qxF -- "$a" <<<"$skeleton" && grep -qxF -- "$b" <<<"$skeleton" && grep -qxF -- "$c" <<<"$skeleton"; then
+            continue
+        fi
+        [ $((${#a} + ${#b} + ${#c})) -ge 60 ] || continue
+        if grep -qF -- "$a"$'\037'"$b"$'\037'"$c" "$corpus"; then
+            echo "check-handout: solutions/$lab/lab.c has a passage that is in the handout:"
+            printf '    %s\n' "$a" "$b" "$c"
             hits=$((hits + 1))
         fi
-    done < <(grep -vxF -f "labs/$lab/lab.c" "$solution")
+    done
 done
 [ $hits -eq 0 ] || status=1
-echo "check-handout: searched for the solutions' distinctive lines: $hits found"
+echo "check-handout: searched for the solutions' passages (3 code lines each): $hits found"
 
 # 1. build and grade from the fresh directory
 make -C "$dir/socklab" --no-print-directory -s grade >"$dir/grade.log" 2>&1

@@ -9,7 +9,11 @@
 #  5. every hostile case in harness/selftest/cases (an endless loop, a crash,
 #     ...) costs only the tests its "Expect:" line names, and leaves no
 #     process behind;
-#  6. the figures and the lessons build, and every link in them resolves.
+#  6. the instructor's tools: the handout has no solution in it and grades
+#     from a fresh folder; the Gradescope autograder, run locally, grades a
+#     solution, a skeleton and a broken submission; grade-class gives each
+#     student what `make grade` gives alone;
+#  7. the figures and the lessons build, and every link in them resolves.
 # Ends with "N passed, M failed"; exit status 0 only when nothing failed.
 #
 # LAB=N limits the grading checks (2 to 5) to one lab, for lab authors.
@@ -123,53 +127,46 @@ grade_patched() {
     fi
 }
 
-echo "== mutants"
-shopt -s nullglob
-# shellcheck disable=SC2206 # lab_glob is a glob on purpose
-mutants=(harness/mutants/$lab_glob/*.patch)
-[ ${#mutants[@]} -gt 0 ] || fail "no mutants found in harness/mutants"
-for patch in "${mutants[@]}"; do
+# One mutant: it must lose points in every step its "Breaks:" line names.
+check_mutant() {
+    local patch=$1 lab what steps status dir results missed step
     lab=$(basename "$(dirname "$patch")")
     what=$(header "$patch" Mutant)
     steps=$(header "$patch" Breaks | tr -cs '0-9' ' ')
     if [ -z "$what" ] || [ -z "${steps// /}" ]; then
-        fail "$patch: needs 'Mutant:' and 'Breaks: step N' header lines"
-        continue
+        echo "FAIL $patch: needs 'Mutant:' and 'Breaks: step N' header lines"
+        return
     fi
     status=$(grade_patched mutants "$patch")
     dir="$ST/mutants/$lab-$(basename "$patch" .patch)"
     results="$dir/grade/$lab.results"
     if [ "$status" = patch-failed ]; then
-        fail "$patch: does not apply to solutions/$lab/lab.c"
-        continue
-    fi
-    if [ "$status" != points-lost ] || [ ! -f "$results" ]; then
-        fail "$patch ($what): $status, want points-lost (see $dir/grade.log)"
-        continue
-    fi
-    if test_statuses "$results" | grep -q 'not compiled'; then
-        fail "$patch ($what): the mutant does not compile"
-        continue
-    fi
-    missed=""
-    for step in $steps; do
-        test_statuses "$results" | awk -v s="$step" '$1 == s && $2 != "pass" { found = 1 } END { exit !found }' ||
-            missed="$missed $step"
-    done
-    if [ -n "$missed" ]; then
-        fail "$patch ($what): step(s)$missed lost no points"
+        echo "FAIL $patch: does not apply to solutions/$lab/lab.c"
+    elif [ "$status" != points-lost ] || [ ! -f "$results" ]; then
+        echo "FAIL $patch ($what): $status, want points-lost (see $dir/grade.log)"
+    elif test_statuses "$results" | grep -q 'not compiled'; then
+        echo "FAIL $patch ($what): the mutant does not compile"
     else
-        pass "mutant $lab/$(basename "$patch" .patch): $what -> step(s) $steps lose points"
+        missed=""
+        for step in $steps; do
+            test_statuses "$results" | awk -v s="$step" '$1 == s && $2 != "pass" { found = 1 } END { exit !found }' ||
+                missed="$missed $step"
+        done
+        if [ -n "$missed" ]; then
+            echo "FAIL $patch ($what): step(s)$missed lost no points"
+        else
+            echo "ok   mutant $lab/$(basename "$patch" .patch): $what -> step(s) $steps lose points"
+        fi
     fi
-done
+}
 
-echo "== hostile cases"
-# "Expect: timeout in steps 4 7": only those steps lose points, only with
-# that status, and at least one test has it. "Expect: pass": full marks
-# (the mischief did not break the grader). "Needs: root": skipped
-# otherwise (kill(-1) as an ordinary user would reach the user's processes).
-# shellcheck disable=SC2231 # lab_glob is a glob on purpose
-for patch in harness/selftest/cases/$lab_glob/*.patch; do
+# One hostile case. "Expect: timeout in steps 4 7": only those steps lose
+# points, only with that status, and at least one test has it. "Expect:
+# pass": full marks (the mischief did not break the grader). "Needs: root":
+# skipped otherwise (kill(-1) as an ordinary user would reach the user's
+# own processes).
+check_case() {
+    local patch=$1 lab name what expect want_status want_steps status dir results left wrong hit
     lab=$(basename "$(dirname "$patch")")
     name="$lab/$(basename "$patch" .patch)"
     what=$(header "$patch" Case)
@@ -178,21 +175,21 @@ for patch in harness/selftest/cases/$lab_glob/*.patch; do
     want_steps=$(echo "${expect#"$want_status"}" | tr -cs '0-9' ' ')
     if [ "$(header "$patch" Needs)" = root ] && [ "$(id -u)" -ne 0 ]; then
         echo "skip case $name ($what): needs root"
-        continue
+        return
     fi
     status=$(grade_patched cases "$patch")
     dir="$ST/cases/$lab-$(basename "$patch" .patch)"
     results="$dir/grade/$lab.results"
     left=$(leftovers "$dir")
     if [ ! -f "$results" ]; then
-        fail "case $name ($what): the grader wrote no results ($status)"
+        echo "FAIL case $name ($what): the grader wrote no results ($status)"
     elif [ -n "$left" ]; then
-        fail "case $name ($what): processes left running: $left"
+        echo "FAIL case $name ($what): processes left running: $left"
     elif [ "$want_status" = pass ]; then
         if [ "$status" = full-marks ]; then
-            pass "case $name: $what -> full marks, the grader unharmed, nothing left running"
+            echo "ok   case $name: $what -> full marks, the grader unharmed, nothing left running"
         else
-            fail "case $name ($what): want full marks, got $status (see $dir/grade.log)"
+            echo "FAIL case $name ($what): want full marks, got $status (see $dir/grade.log)"
         fi
     else
         # every lost point must be in a wanted step, with the wanted status
@@ -200,12 +197,126 @@ for patch in harness/selftest/cases/$lab_glob/*.patch; do
             '$2 != "pass" && $2 != "skipped" && (index(steps, " " $1 " ") == 0 || $2 != w)')
         hit=$(test_statuses "$results" | awk -v w="$want_status" '$2 == w' | wc -l)
         if [ "$status" = points-lost ] && [ "$hit" -gt 0 ] && [ -z "$wrong" ]; then
-            pass "case $name: $what -> $hit test(s) $want_status in steps$want_steps only, nothing left running"
+            echo "ok   case $name: $what -> $hit test(s) $want_status in steps$want_steps only, nothing left running"
         else
-            fail "case $name ($what): want $want_status in steps$want_steps only; got $status, unexpected: [$(echo "$wrong" | tr '\n' ';')]"
+            echo "FAIL case $name ($what): want $want_status in steps$want_steps only; got $status, unexpected: [$(echo "$wrong" | tr '\n' ';')]"
         fi
     fi
-done
+}
+
+# Mutants and cases are independent, and many of them wait out a timeout,
+# so several are graded at once. Their lines are counted afterwards.
+export -f check_mutant check_case grade_patched header test_statuses leftovers grader_broke
+export MAKE BUILD ST
+run_parallel() { # run_parallel FUNCTION PATCH...
+    local fn=$1 line
+    shift
+    [ $# -gt 0 ] || return 0
+    # shellcheck disable=SC2016 # $1 and $2 are for the inner bash
+    while IFS= read -r line; do
+        echo "$line"
+        case "$line" in
+        ok*) passed=$((passed + 1)) ;;
+        FAIL*) failed=$((failed + 1)) ;;
+        esac
+    done < <(printf '%s\n' "$@" | xargs -P 4 -I{} bash -c '"$1" "$2"' _ "$fn" {} | sort)
+}
+
+echo "== mutants"
+shopt -s nullglob
+# shellcheck disable=SC2206 # lab_glob is a glob on purpose
+mutants=(harness/mutants/$lab_glob/*.patch)
+[ ${#mutants[@]} -gt 0 ] || fail "no mutants found in harness/mutants"
+run_parallel check_mutant "${mutants[@]}"
+
+echo "== hostile cases"
+# shellcheck disable=SC2206 # lab_glob is a glob on purpose
+cases=(harness/selftest/cases/$lab_glob/*.patch)
+run_parallel check_case "${cases[@]}"
+
+echo "== instructor tools"
+# The handout: no solution line in it, and it grades (score 0) when unpacked.
+if $MAKE --no-print-directory -s handout >"$ST/handout.log" 2>&1 &&
+    harness/instructor/check-handout.sh "$BUILD/socklab-handout.tar.gz" >>"$ST/handout.log" 2>&1; then
+    pass "handout: $(grep -h 'found\|builds and grades' "$ST/handout.log" | tr '\n' ' ')"
+else
+    tail -n 20 "$ST/handout.log"
+    fail "handout"
+fi
+
+# Gradescope, run locally against folders laid out like /autograder.
+mapfile -t all_labs < <(find labs -mindepth 1 -maxdepth 1 -type d -name '[0-9][0-9]-*' -printf '%f\n' | sort)
+make_submission() { # make_submission DIR KIND: solution | skeleton | broken
+    local dir=$1 kind=$2 i=0 lab
+    mkdir -p "$dir"
+    for lab in "${all_labs[@]}"; do
+        i=$((i + 1))
+        mkdir -p "$dir/$lab"
+        case "$kind" in
+        solution) cp "solutions/$lab/lab.c" "$dir/$lab/lab.c" ;;
+        skeleton) cp "labs/$lab/lab.c" "$dir/$lab/lab.c" ;;
+        broken) # the first lab missing, the second not compiling, the rest solved
+            if [ $i -eq 1 ]; then rmdir "$dir/$lab"; continue; fi
+            cp "solutions/$lab/lab.c" "$dir/$lab/lab.c"
+            [ $i -eq 2 ] && echo "this line is not C" >>"$dir/$lab/lab.c"
+            ;;
+        esac
+    done
+    [ "$kind" = broken ] && echo "notes" >"$dir/README.txt"
+    return 0
+}
+if $MAKE --no-print-directory -s gradescope >"$ST/gradescope.log" 2>&1; then
+    for kind in solution skeleton broken; do
+        ag="$ST/gradescope/$kind"
+        mkdir -p "$ag/source" "$ag/results"
+        (cd "$ag/source" && unzip -q "$(realpath "$OLDPWD/$BUILD/gradescope/autograder.zip")")
+        make_submission "$ag/submission" "$kind"
+        AUTOGRADER_ROOT=$(realpath "$ag") bash "$ag/source/run_autograder" >"$ag/log" 2>&1
+        got=$(json_score "$ag/results/results.json" 2>/dev/null)
+        max=$(awk -F'"max_score": ' 'NF > 1 { split($2, a, ","); s += a[1] } END { print s + 0 }' \
+            "$ag/results/results.json" 2>/dev/null)
+        case "$kind" in
+        solution) ok=$([ -n "$got" ] && [ "$got" = "$max" ] && [ "$max" -gt 0 ] && echo y) ;;
+        skeleton) ok=$([ "$got" = 0 ] && echo y) ;;
+        broken) ok=$([ -n "$got" ] && grep -q "no ${all_labs[0]}/lab.c" "$ag/results/results.json" &&
+            grep -q 'Ignored (not a lab' "$ag/results/results.json" && echo y) ;;
+        esac
+        if [ "$ok" = y ]; then
+            pass "gradescope ($kind submission): results.json score $got of $max"
+        else
+            tail -n 20 "$ag/log"
+            fail "gradescope ($kind submission): score '$got' of '$max'"
+        fi
+    done
+else
+    tail -n 20 "$ST/gradescope.log"
+    fail "make gradescope"
+fi
+
+# A small class: the table must give each student what `make grade` gives alone.
+class="$ST/class-submissions"
+make_submission "$class/ada" solution
+make_submission "$class/bob" skeleton
+make_submission "$class/cy" broken
+if $MAKE --no-print-directory -s grade-class SUBMISSIONS="$class" BUILD="$BUILD" >"$ST/class.log" 2>&1; then
+    mismatch=""
+    for student in ada bob cy; do
+        alone="$ST/class-alone/$student"
+        $MAKE --no-print-directory -s grade SRC_ROOT="$(realpath "$class/$student")" OBJ="$alone/obj" \
+            GRADE_DIR="$alone/grade" >/dev/null 2>&1
+        want=$(json_score "$alone/grade/results.json")
+        got=$(awk -F, -v s="\"$student\"" '$1 == s { print $(NF - 1) }' "$BUILD/class/class.csv")
+        [ "$want" = "$got" ] || mismatch="$mismatch $student(alone $want, class $got)"
+    done
+    if [ -z "$mismatch" ]; then
+        pass "grade-class: $(tail -n 1 "$ST/class.log" | sed 's/^grade-class: //'), scores equal to make grade alone"
+    else
+        fail "grade-class: scores differ from make grade alone:$mismatch"
+    fi
+else
+    tail -n 20 "$ST/class.log"
+    fail "make grade-class"
+fi
 
 echo "== figures and lessons"
 if $MAKE --no-print-directory -s docs >"$ST/docs.log" 2>&1; then
