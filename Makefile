@@ -157,7 +157,7 @@ $(GRADE_DIR)/%.results: FORCE $(REPORT) $(COMMON_LIB) $(RUNNER_OBJS) | deps-buil
 grade: $(RESULTS) $(REPORT)
 	@$(REPORT) --json $(GRADE_DIR)/results.json --tap $(GRADE_DIR)/results.tap \
 	    --junit $(GRADE_DIR)/junit.xml --scores $(GRADE_DIR)/scores.txt \
-	    $(if $(REPORT_NOTE),--note $(REPORT_NOTE)) $(RESULTS)
+	    $(if $(REPORT_NOTE),--note $(REPORT_NOTE)) $(if $(filter 1,$(BRIEF)),--brief) $(RESULTS)
 
 # Everything of the grader that does not depend on a student's code.
 grader: $(REPORT) $(COMMON_LIB) $(RUNNER_OBJS) \

@@ -11,7 +11,8 @@
  * test ran at all or a lab's results could not be read (loudly: a grader
  * that ran nothing must never look like a pass).
  *
- * Usage: report [--json FILE] [--tap FILE] [--junit FILE] [--scores FILE] [--note FILE] RESULTS_FILE...
+ * Usage: report [--json FILE] [--tap FILE] [--junit FILE] [--scores FILE]
+ *               [--note FILE] [--brief] RESULTS_FILE...
  */
 #include <errno.h>
 #include <getopt.h>
@@ -30,6 +31,7 @@ struct report {
 };
 
 static bool use_colour;
+static bool brief; /* --brief: of each lab, only the first step that lost points */
 
 static const char *colour(enum result_status status)
 {
@@ -89,10 +91,17 @@ static void print_lab(FILE *out, const struct lab_results *lab)
                 lab->ntests);
         return;
     }
+    int shown_step = -1;
+    for (size_t i = 0; brief && i < lab->ntests && shown_step == -1; i++)
+        if (lab->tests[i].status != RESULT_PASS && lab->tests[i].status != RESULT_SKIPPED)
+            shown_step = lab->tests[i].step;
     fprintf(out, "  %-4s %-34s %7s  %s\n", "Step", "Test", "Points", "Result");
     for (size_t i = 0; i < lab->ntests; i++) {
         const struct result_test *t = &lab->tests[i];
         char points[32];
+
+        if (brief && t->step != shown_step)
+            continue;
 
         if (t->status == RESULT_SKIPPED)
             snprintf(points, sizeof points, "-/%d", t->max);
@@ -308,13 +317,14 @@ static void write_or_complain(const char *path, int (*writer)(FILE *, const void
 int main(int argc, char **argv)
 {
     static const char usage[] =
-        "usage: report [--json FILE] [--tap FILE] [--junit FILE] [--scores FILE] [--note FILE] RESULTS_FILE...";
+        "usage: report [--json FILE] [--tap FILE] [--junit FILE] [--scores FILE] [--note FILE] [--brief] RESULTS_FILE...";
     static const struct option options[] = {
         { "json", required_argument, NULL, 'j' },
         { "tap", required_argument, NULL, 't' },
         { "junit", required_argument, NULL, 'x' },
         { "scores", required_argument, NULL, 's' },
         { "note", required_argument, NULL, 'n' },
+        { "brief", no_argument, NULL, 'b' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -329,6 +339,7 @@ int main(int argc, char **argv)
         case 'x': junit = optarg; break;
         case 's': scores = optarg; break;
         case 'n': note = optarg; break;
+        case 'b': brief = true; break;
         case 'h':
             printf("%s\n", usage);
             return 0;

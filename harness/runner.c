@@ -323,8 +323,10 @@ static void classify(const struct grade_test *test, TestResult *tr, struct resul
     if (out->status != RESULT_SKIPPED) {
         char *output = quote_output(test);
         if (sanitizer_spoke(output)) {
+            /* The sanitizer's words say more than how the process ended. */
             out->status = RESULT_CRASH;
-            text_append(&out->message, "\n", "The sanitizer found a bug in the code this test ran:");
+            free(out->message);
+            out->message = xstrdup("The sanitizer found a bug in the code this test ran:");
             text_append(&out->message, "\n", output);
         } else if (output) {
             text_append(&out->message, "\n", "What your code printed:");

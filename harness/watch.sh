@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # watch.sh - `make watch`: re-grade a lab each time its lab.c is saved, and
-# show the report (the first failing step comes with its hint). Ctrl-C stops.
+# show the first step that loses points, with its hint. Ctrl-C stops.
 set -u
 MAKE=${MAKE:-make}
 echo "watch: waiting for you to save a labs/NN-name/lab.c (Ctrl-C to stop)"
@@ -16,6 +16,6 @@ inotifywait -m -q -r -e close_write -e moved_to --format '%w%f' labs |
         lab=${lab%%-*}
         clear 2>/dev/null || true
         echo "watch: $file saved; grading lab $lab"
-        $MAKE --no-print-directory -s grade LAB="$lab"
+        $MAKE --no-print-directory -s grade LAB="$lab" BRIEF=1
         echo "watch: waiting for the next save (Ctrl-C to stop)"
     done
