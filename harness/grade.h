@@ -53,6 +53,15 @@ struct grade_test {
      * should have `needs = "root"` so it is skipped where root is missing.
      */
     bool runs_as_root;
+    /*
+     * Run the test in a network namespace of its own: its own loopback,
+     * ports and per-namespace sysctls (net.ipv4.tcp_migrate_req, ...). Where
+     * no namespace can be made (an ordinary user without user namespaces,
+     * a locked-down container) the test is skipped, so give it `needs`.
+     * A test that writes the namespace's sysctls also sets runs_as_root
+     * (an ordinary user's test is root in a user namespace of its own).
+     */
+    bool own_netns;
 };
 
 struct grade_lab {

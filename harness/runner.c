@@ -39,6 +39,7 @@
 
 #include "grade.h"
 #include "results.h"
+#include "testlib.h"
 
 /* The exit status of a test process that reached the end of its test. */
 #define GRADE_PASS_EXIT 77
@@ -115,7 +116,7 @@ static int processes_of(uid_t uid)
 }
 
 /* In the test process: where output goes, and limits on what it may use. */
-static void prepare_test_process(const struct grade_test *test)
+static void prepare_test_process(const struct grade_test *test, bool grader_is_root)
 {
     char path[4096];
     int fd;
@@ -147,7 +148,7 @@ static void prepare_test_process(const struct grade_test *test)
 #ifndef __SANITIZE_ADDRESS__ /* AddressSanitizer reserves terabytes of address space */
     setrlimit(RLIMIT_AS, &(struct rlimit){ TEST_MAX_MEMORY, TEST_MAX_MEMORY });
 #endif
-    if (geteuid() == 0 && !test->runs_as_root)
+    if (grader_is_root && !test->runs_as_root)
         drop_privileges();
     /*
      * RLIMIT_NPROC counts every process of the user, not just the test's:
@@ -162,8 +163,13 @@ static void prepare_test_process(const struct grade_test *test)
 START_TEST(run_graded_test)
 {
     const struct grade_test *test = &grade_lab.tests[_i];
+    /* Asked before a user namespace can make us look like root. */
+    bool grader_is_root = geteuid() == 0;
 
-    prepare_test_process(test);
+    /* Before prepare_test_process() drops root: making one may need it. */
+    if (test->own_netns && tl_enter_private_netns() != 0)
+        grade_skip("no network namespace can be made here (%s)", sl_errno_name(errno));
+    prepare_test_process(test, grader_is_root);
     test->run();
     fflush(NULL);
     _exit(GRADE_PASS_EXIT);
