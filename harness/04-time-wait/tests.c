@@ -1,0 +1,920 @@
+/*
+ * tests.c - the graded tests of Lab 04, "TIME_WAIT and SO_REUSEADDR".
+ *
+ * Every test checks what the kernel did, not what the student's function
+ * said: which sockets the kernel's table lists in TIME_WAIT and on which
+ * port (sock_diag), the timer it reports, the option getsockopt() reads
+ * back, and the errno of real bind() and listen() calls. A test that
+ * expects a failure (EADDRINUSE, EINVAL, ENOENT) first requires the same
+ * function to succeed where it should, so the untouched skeleton (every
+ * function fails with ENOSYS) and a function that always fails both score
+ * nothing.
+ *
+ * No test waits for a TIME_WAIT socket to expire (that takes 60 s): every
+ * scenario runs on a port the kernel just picked (bind port 0, read it
+ * back), so an old TIME_WAIT socket is never in the way. No test sleeps a
+ * guessed time: it polls the kernel's table with a bound (sl_diag_wait).
+ * Steps 2, 3 and 4 close their connections with the harness's own code, so
+ * a student earns them even before step 1 works.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lab.h"
+#include "testlib.h"
+
+/* How long a test waits for a connection to reach accept(). */
+#define ACCEPT_TIMEOUT_MS 1000
+
+/*
+ * How long a test waits for a TIME_WAIT socket to appear after a close.
+ * On loopback it is there within a millisecond or two; the bound only
+ * limits how long a failing test takes.
+ */
+#define APPEAR_TIMEOUT_MS 1000
+
+/* Each test takes a few milliseconds; the limit only stops a hung one. */
+#define TEST_TIMEOUT_S 5
+
+/*
+ * sock_diag's state number, since Linux 6.8, for a TCP socket that is bound
+ * but neither listening nor connected (TCP_BOUND_INACTIVE in <linux/tcp.h>).
+ * Such sockets are listed only when this bit is asked for; older kernels
+ * ignore the bit.
+ */
+#define BOUND_INACTIVE_STATE 13
+
+/* ------------------------------------------------------------------ */
+/* Helpers                                                              */
+/* ------------------------------------------------------------------ */
+
+static const struct sockaddr *sa(const struct sockaddr_storage *addr)
+{
+    return (const struct sockaddr *)addr;
+}
+
+static socklen_t sa_len(const struct sockaddr_storage *addr)
+{
+    return sl_addr_len(sa(addr));
+}
+
+/*
+ * Fail the test when a call that had to succeed returned -1; err is the
+ * errno saved right after the call (C does not order the evaluation of
+ * arguments, so the caller saves it first). ENOSYS is the skeleton's.
+ */
+static void require_success(int result, int err, const char *call)
+{
+    ck_assert_msg(result != -1, "%s returned -1 with errno %s (%s)%s", call, sl_errno_name(err), strerror(err),
+                  err == ENOSYS ? ": this step is not written yet" : "");
+}
+
+/* Fail unless a call failed as the contract says: -1 and errno `want`. */
+static void require_failure(int result, int err, int want, const char *call)
+{
+    ck_assert_msg(result == -1, "%s returned %d; the kernel should have refused it: -1 with errno %s", call, result,
+                  sl_errno_name(want));
+    ck_assert_msg(err == want, "%s returned -1 with errno %s (%s); expected %s", call, sl_errno_name(err),
+                  strerror(err), sl_errno_name(want));
+}
+
+/* The address the kernel gave fd (getsockname). */
+static struct sockaddr_storage local_end(int fd)
+{
+    struct sockaddr_storage addr;
+    socklen_t len = sizeof addr;
+
+    ck_assert_msg(getsockname(fd, (struct sockaddr *)&addr, &len) == 0, "harness: getsockname(fd %d): %s", fd,
+                  sl_errno_name(errno));
+    return addr;
+}
+
+/* A socket option at SOL_SOCKET level, as the kernel reports it. */
+static int socket_option(int fd, int option, const char *name)
+{
+    int value = 0;
+    socklen_t len = sizeof value;
+
+    ck_assert_msg(getsockopt(fd, SOL_SOCKET, option, &value, &len) == 0, "harness: getsockopt(fd %d, %s): %s", fd,
+                  name, sl_errno_name(errno));
+    return value;
+}
+
+/* An address on ip with port 0: where a server lets the kernel pick its port. */
+static struct sockaddr_storage any_port_on(const char *ip)
+{
+    struct sockaddr_storage addr;
+    socklen_t len;
+
+    ck_assert_msg(sl_addr_parse(ip, 0, &addr, &len) == 0, "harness: bad address %s", ip);
+    return addr;
+}
+
+/* The same address with another port. */
+static struct sockaddr_storage with_port(const struct sockaddr_storage *addr, uint16_t port)
+{
+    struct sockaddr_storage copy = *addr;
+
+    sl_addr_set_port((struct sockaddr *)&copy, port);
+    return copy;
+}
+
+/* Where a client connects to reach a listener bound to addr: one bound to
+ * the wildcard address 0.0.0.0 is reached through 127.0.0.1. */
+static struct sockaddr_storage reach(const struct sockaddr_storage *addr)
+{
+    struct sockaddr_storage loopback = any_port_on(addr->ss_family == AF_INET6 ? "::1" : "127.0.0.1");
+
+    if (addr->ss_family == AF_INET && ((const struct sockaddr_in *)addr)->sin_addr.s_addr == htonl(INADDR_ANY))
+        return with_port(&loopback, sl_addr_port(sa(addr)));
+    return *addr;
+}
+
+/* One connection: both descriptors, and both ends' addresses, which the
+ * test still needs after the descriptors are closed. */
+struct conn {
+    int server;                          /* the accepted socket */
+    int client;
+    struct sockaddr_storage server_end;  /* the server's address and port */
+    struct sockaddr_storage client_end;  /* the client's, with its ephemeral port */
+};
+
+/* Connect to the listener (bound to listen_addr) and accept. */
+static struct conn open_connection(int listener, const struct sockaddr_storage *listen_addr)
+{
+    struct sockaddr_storage target = reach(listen_addr);
+    struct conn c;
+
+    c.client = tl_connect(&target);
+    c.server = tl_accept(listener, ACCEPT_TIMEOUT_MS);
+    c.server_end = local_end(c.server);
+    c.client_end = local_end(c.client);
+    return c;
+}
+
+/* Write a few bytes the other side will have to read before its end-of-file. */
+static void send_last_words(int fd, const char *words)
+{
+    size_t len = strlen(words);
+
+    ck_assert_msg(write(fd, words, len) == (ssize_t)len, "harness: write: %s", sl_errno_name(errno));
+}
+
+/*
+ * The harness's own orderly close, for the steps that do not grade step 1:
+ * close `first`, read the other side up to its end-of-file, close it.
+ */
+static void close_in_order(struct conn *c, enum lab04_side first)
+{
+    int first_fd = first == LAB04_SERVER ? c->server : c->client;
+    int second_fd = first == LAB04_SERVER ? c->client : c->server;
+    char discard[256];
+    ssize_t n;
+
+    close(first_fd);
+    do {
+        ck_assert_msg(sl_wait_readable(second_fd, ACCEPT_TIMEOUT_MS) == 1, "harness: no end-of-file after close()");
+        n = read(second_fd, discard, sizeof discard);
+    } while (n > 0 || (n == -1 && errno == EINTR));
+    ck_assert_msg(n == 0, "harness: read: %s", sl_errno_name(errno));
+    close(second_fd);
+    c->server = c->client = -1;
+}
+
+/* The kernel's TIME_WAIT socket with this local and remote end, if any (now). */
+static bool kernel_time_wait(const struct sockaddr_storage *local, const struct sockaddr_storage *remote,
+                             struct sl_diag_socket *out)
+{
+    struct sl_diag_filter filter = {
+        .family = local->ss_family,
+        .states = SL_DIAG_STATE(TCP_TIME_WAIT),
+        .local_port = sl_addr_port(sa(local)),
+        .remote_port = sl_addr_port(sa(remote)),
+    };
+    struct sl_diag_socket found[4];
+    int n = sl_diag_list(&filter, found, 4);
+
+    ck_assert_msg(n != -1, "harness: cannot read the kernel's socket table: %s", sl_errno_name(errno));
+    for (int i = 0; i < n && i < 4; i++)
+        if (sl_addr_equal(sa(&found[i].local), sa(local)) && sl_addr_equal(sa(&found[i].remote), sa(remote))) {
+            if (out)
+                *out = found[i];
+            return true;
+        }
+    return false;
+}
+
+/* Poll the table (with a bound) until that TIME_WAIT socket appears. */
+static bool await_time_wait(const struct sockaddr_storage *local, const struct sockaddr_storage *remote,
+                            struct sl_diag_socket *out)
+{
+    struct sl_diag_filter filter = {
+        .family = local->ss_family,
+        .states = SL_DIAG_STATE(TCP_TIME_WAIT),
+        .local_port = sl_addr_port(sa(local)),
+        .remote_port = sl_addr_port(sa(remote)),
+    };
+
+    ck_assert_msg(sl_diag_wait(&filter, APPEAR_TIMEOUT_MS, NULL) != -1, "harness: cannot read the kernel's table: %s",
+                  sl_errno_name(errno));
+    return kernel_time_wait(local, remote, out);
+}
+
+/* Require the TIME_WAIT socket of one end; returns the kernel's entry. */
+static struct sl_diag_socket require_time_wait(const struct conn *c, enum lab04_side holder)
+{
+    const struct sockaddr_storage *local = holder == LAB04_SERVER ? &c->server_end : &c->client_end;
+    const struct sockaddr_storage *remote = holder == LAB04_SERVER ? &c->client_end : &c->server_end;
+    struct sl_diag_socket k;
+
+    ck_assert_msg(await_time_wait(local, remote, &k), "harness: the kernel lists no TIME_WAIT socket %s -> %s",
+                  tl_str(local, 0), tl_str(remote, 1));
+    return k;
+}
+
+/*
+ * How many sockets the kernel lists on this family and local port, in any
+ * state, bound-but-idle ones included. With remote set, only those
+ * connected to it.
+ */
+static int sockets_on_port(int family, uint16_t port, const struct sockaddr_storage *remote)
+{
+    struct sl_diag_filter filter = {
+        .family = family,
+        .states = SL_DIAG_ALL_STATES | (1u << BOUND_INACTIVE_STATE),
+        .local_port = port,
+        .remote_port = remote ? sl_addr_port(sa(remote)) : 0,
+    };
+    int n = sl_diag_list(&filter, NULL, 0);
+
+    ck_assert_msg(n != -1, "harness: cannot read the kernel's socket table: %s", sl_errno_name(errno));
+    return n;
+}
+
+/*
+ * Poll, with a bound, until the kernel no longer lists the end that closed
+ * second (local). It goes from LAST_ACK to CLOSED when the final ACK
+ * arrives, which on a machine with several CPUs may be a moment after the
+ * other end is already listed in TIME_WAIT.
+ */
+static void await_gone(const struct sockaddr_storage *local, const struct sockaddr_storage *remote)
+{
+    long long deadline = sl_now_ms() + APPEAR_TIMEOUT_MS;
+    int delay_ms = 1;
+
+    while (sockets_on_port(local->ss_family, sl_addr_port(sa(local)), remote) > 0) {
+        ck_assert_msg(sl_now_ms() < deadline, "harness: the kernel still lists %s -> %s after its close",
+                      tl_str(local, 0), tl_str(remote, 1));
+        poll(NULL, 0, delay_ms);
+        if (delay_ms < 16)
+            delay_ms *= 2;
+    }
+}
+
+/*
+ * A server's whole life on `listener` (bound to listen_addr): one client
+ * connects, the connection ends with `first` closing first, and the server
+ * exits (the listener is closed). Returns the connection's two ends once
+ * the kernel lists the TIME_WAIT socket of the side that closed first and
+ * no longer lists the other side.
+ */
+static struct conn serve_and_exit(int listener, const struct sockaddr_storage *listen_addr, enum lab04_side first)
+{
+    struct conn c = open_connection(listener, listen_addr);
+
+    close(listener);
+    close_in_order(&c, first);
+    require_time_wait(&c, first);
+    if (first == LAB04_SERVER)
+        await_gone(&c.client_end, &c.server_end);
+    else
+        await_gone(&c.server_end, &c.client_end);
+    return c;
+}
+
+/* Expect fd to be a LISTEN socket on addr's host (any port if addr has 0). */
+static struct sl_diag_socket require_listening(int fd, const struct sockaddr_storage *addr, const char *what)
+{
+    struct sl_diag_socket k = tl_kernel_view(fd, what);
+    uint16_t want_port = sl_addr_port(sa(addr));
+
+    ck_assert_msg(k.linux_state == TCP_LISTEN, "%s: the kernel lists it in state %s, not LISTEN", what,
+                  sl_state_linux_name(k.state));
+    ck_assert_msg(sl_addr_same_host(sa(&k.local), sa(addr)), "%s: the kernel lists it on %s, expected the address %s",
+                  what, tl_str(&k.local, 0), tl_str(addr, 1));
+    ck_assert_msg(want_port == 0 || sl_addr_port(sa(&k.local)) == want_port,
+                  "%s: the kernel lists it on %s, expected port %u", what, tl_str(&k.local, 0), want_port);
+    return k;
+}
+
+/* How many LISTEN sockets the kernel lists on this family and port. */
+static int listeners_on_port(int family, uint16_t port)
+{
+    struct sl_diag_filter filter = { .family = family, .states = SL_DIAG_STATE(TCP_LISTEN), .local_port = port };
+    struct sl_diag_socket found[4];
+    int n = sl_diag_list(&filter, found, 4);
+
+    ck_assert_msg(n != -1, "harness: cannot read the kernel's socket table: %s", sl_errno_name(errno));
+    return n;
+}
+
+/* Explain an SO_REUSEADDR that the kernel reads back wrong. */
+static void require_reuseaddr(int fd, int want, const char *what)
+{
+    int reuseaddr = socket_option(fd, SO_REUSEADDR, "SO_REUSEADDR") != 0;
+    int reuseport = socket_option(fd, SO_REUSEPORT, "SO_REUSEPORT") != 0;
+
+    ck_assert_msg(!(want && !reuseaddr && reuseport),
+                  "%s has SO_REUSEPORT, not SO_REUSEADDR: they are different options", what);
+    ck_assert_msg(reuseaddr == want, "%s: the kernel reads SO_REUSEADDR back as %s, expected %s%s", what,
+                  reuseaddr ? "on" : "off", want ? "on" : "off",
+                  want ? " (was it set with the value 1, on this socket, before bind()?)" : "");
+}
+
+/*
+ * The restart of a server: the old one (SO_REUSEADDR or not) closed its
+ * connection first and exited, and a TIME_WAIT socket holds its port. Then
+ * lab04_server_socket(that address, new_reuseaddr). Returns what that
+ * returned (the new fd or -1), with its errno in *err and *leaked the
+ * number of descriptors it left open on failure.
+ */
+static int restart_after_server_closed(const char *ip, int old_reuseaddr, int new_reuseaddr, int *err, int *leaked)
+{
+    struct sockaddr_storage addr = any_port_on(ip);
+    char call[128];
+
+    int old = lab04_server_socket(sa(&addr), sa_len(&addr), old_reuseaddr);
+    snprintf(call, sizeof call, "lab04_server_socket(%s, reuseaddr = %d)", tl_str(&addr, 0), old_reuseaddr);
+    require_success(old, errno, call);
+    addr = local_end(old);
+    serve_and_exit(old, &addr, LAB04_SERVER);
+
+    int before = tl_open_fd_count();
+    int fd = lab04_server_socket(sa(&addr), sa_len(&addr), new_reuseaddr);
+    *err = errno;
+    *leaked = fd == -1 ? tl_open_fd_count() - before : 0;
+    return fd;
+}
+
+/* A restart that the kernel must refuse with EADDRINUSE, leaving nothing open. */
+static void require_restart_refused(const char *ip, int old_reuseaddr, int new_reuseaddr, const char *why)
+{
+    int err, leaked;
+    int fd = restart_after_server_closed(ip, old_reuseaddr, new_reuseaddr, &err, &leaked);
+    char call[160];
+
+    snprintf(call, sizeof call, "restarting on %s with reuseaddr = %d after a server with reuseaddr = %d (%s)", ip,
+             new_reuseaddr, old_reuseaddr, why);
+    if (fd >= 0)
+        close(fd);
+    require_failure(fd, err, EADDRINUSE, call);
+    ck_assert_msg(leaked == 0, "%s: the failed call left %d descriptor(s) open", call, leaked);
+}
+
+/* ------------------------------------------------------------------ */
+/* Step 1: Whoever closes first                                         */
+/* ------------------------------------------------------------------ */
+
+/* Close with lab04_close_in_order and check both descriptors are gone. */
+static void student_close(struct conn *c, enum lab04_side first)
+{
+    const char *call = first == LAB04_SERVER ? "lab04_close_in_order(server, client, LAB04_SERVER)"
+                                             : "lab04_close_in_order(server, client, LAB04_CLIENT)";
+    int result = lab04_close_in_order(c->server, c->client, first);
+    int err = errno;
+    /* Before anything else opens a descriptor that could reuse a number. */
+    bool server_open = tl_fd_is_open(c->server);
+    bool client_open = tl_fd_is_open(c->client);
+
+    ck_assert_msg(!(result == -1 && err == ECONNRESET),
+                  "%s returned -1 with errno ECONNRESET: the connection was reset, as happens when a socket is "
+                  "closed with data it never read. Did the %s close first, and the other side read up to its "
+                  "end-of-file before closing?",
+                  call, first == LAB04_SERVER ? "server" : "client");
+    require_success(result, err, call);
+    ck_assert_msg(!server_open && !client_open, "%s returned 0 but left the %s descriptor open", call,
+                  server_open ? "server's" : "client's");
+}
+
+/* After a close with `first` closing first: TIME_WAIT there and only there. */
+static void require_only_holder(const struct conn *c, enum lab04_side first)
+{
+    const char *closer = first == LAB04_SERVER ? "server" : "client";
+    const char *other = first == LAB04_SERVER ? "client" : "server";
+    const struct sockaddr_storage *closer_end = first == LAB04_SERVER ? &c->server_end : &c->client_end;
+    const struct sockaddr_storage *other_end = first == LAB04_SERVER ? &c->client_end : &c->server_end;
+
+    bool closer_holds = await_time_wait(closer_end, other_end, NULL);
+    bool other_holds = kernel_time_wait(other_end, closer_end, NULL);
+
+    ck_assert_msg(closer_holds || !other_holds,
+                  "the %s's end (%s) is in TIME_WAIT, not the %s's: the %s closed first, but it should have "
+                  "been the %s",
+                  other, tl_str(other_end, 0), closer, other, closer);
+    ck_assert_msg(closer_holds,
+                  "the kernel lists no TIME_WAIT socket at all for %s <-> %s: was a socket closed with unread data "
+                  "(close() then sends a reset, RST, instead of a FIN)? Read the second side up to end-of-file first",
+                  tl_str(closer_end, 0), tl_str(other_end, 1));
+    ck_assert_msg(!other_holds, "the %s's end (%s) is in TIME_WAIT as well: it should have waited for the %s's FIN",
+                  other, tl_str(other_end, 0), closer);
+}
+
+static void test_server_closes_first(void)
+{
+    struct sockaddr_storage addr;
+    int listener = tl_listener(AF_INET, &addr);
+    struct conn c = open_connection(listener, &addr);
+
+    /* The server answers and hangs up, as an HTTP/1.0 server does: the
+     * client has an answer to read before its end-of-file. */
+    send_last_words(c.server, "HTTP/1.0 200 OK\r\n\r\nbye\n");
+    student_close(&c, LAB04_SERVER);
+    require_only_holder(&c, LAB04_SERVER);
+    close(listener);
+}
+
+static void test_client_closes_first(void)
+{
+    struct sockaddr_storage addr;
+    int listener = tl_listener(AF_INET, &addr);
+    struct conn c = open_connection(listener, &addr);
+
+    /* The client sends its last request and hangs up. */
+    send_last_words(c.client, "QUIT\r\n");
+    student_close(&c, LAB04_CLIENT);
+    require_only_holder(&c, LAB04_CLIENT);
+    close(listener);
+}
+
+static void test_close_bad_side(void)
+{
+    struct sockaddr_storage addr;
+    int listener = tl_listener(AF_INET, &addr);
+    struct conn good = open_connection(listener, &addr);
+    struct conn c = open_connection(listener, &addr);
+
+    student_close(&good, LAB04_SERVER);
+
+    int result = lab04_close_in_order(c.server, c.client, LAB04_NOBODY);
+    int err = errno;
+    bool server_open = tl_fd_is_open(c.server), client_open = tl_fd_is_open(c.client);
+    require_failure(result, err, EINVAL, "lab04_close_in_order(server, client, LAB04_NOBODY)");
+    ck_assert_msg(server_open && client_open, "lab04_close_in_order with an invalid side closed the %s descriptor",
+                  server_open ? "client's" : "server's");
+    struct sl_diag_socket k = tl_kernel_view(c.server, "the server's socket after an invalid call");
+    ck_assert_msg(k.linux_state == TCP_ESTABLISHED,
+                  "after lab04_close_in_order with an invalid side the server's socket is %s, not ESTABLISHED",
+                  sl_state_linux_name(k.state));
+
+    close(c.client);
+    close(c.server);
+    close(listener);
+}
+
+/* ------------------------------------------------------------------ */
+/* Step 2: Find TIME_WAIT in the kernel's table                         */
+/* ------------------------------------------------------------------ */
+
+static void test_find_time_wait(void)
+{
+    struct sockaddr_storage addr;
+    struct sl_diag_socket found;
+    int listener = tl_listener(AF_INET, &addr);
+    struct conn closed = open_connection(listener, &addr);
+    struct conn live = open_connection(listener, &addr);
+
+    close_in_order(&closed, LAB04_SERVER);
+    struct sl_diag_socket kernel = require_time_wait(&closed, LAB04_SERVER);
+
+    memset(&found, 0, sizeof found);
+    int result = lab04_find_time_wait(sa(&closed.server_end), sa(&closed.client_end), &found);
+    require_success(result, errno, "lab04_find_time_wait(server's end, client's end)");
+    ck_assert_msg(result == 1, "lab04_find_time_wait returned %d, but the kernel lists %s -> %s in TIME_WAIT", result,
+                  tl_str(&kernel.local, 0), tl_str(&kernel.remote, 1));
+    ck_assert_msg(found.linux_state == TCP_TIME_WAIT, "the entry you found is in state %s, not TIME_WAIT",
+                  sl_state_linux_name(found.state));
+    ck_assert_msg(sl_addr_equal(sa(&found.local), sa(&closed.server_end)) &&
+                      sl_addr_equal(sa(&found.remote), sa(&closed.client_end)),
+                  "the entry you found is %s -> %s, expected %s -> %s", tl_str(&found.local, 0),
+                  tl_str(&found.remote, 1), tl_str(&closed.server_end, 2), tl_str(&closed.client_end, 3));
+    ck_assert_msg(found.timer == 3, "the entry you found has timer %d, not 3 (the TIME_WAIT timer)", found.timer);
+
+    /* The client closed second: its end went to CLOSED, not TIME_WAIT. */
+    result = lab04_find_time_wait(sa(&closed.client_end), sa(&closed.server_end), &found);
+    require_success(result, errno, "lab04_find_time_wait(client's end, server's end)");
+    ck_assert_msg(result == 0, "lab04_find_time_wait(client's end, server's end) returned %d, but the client closed "
+                  "second and the kernel lists no TIME_WAIT socket on its end", result);
+
+    /* A live connection has ESTABLISHED sockets on the same kind of ends. */
+    result = lab04_find_time_wait(sa(&live.server_end), sa(&live.client_end), &found);
+    require_success(result, errno, "lab04_find_time_wait on a live connection");
+    ck_assert_msg(result == 0,
+                  "lab04_find_time_wait returned %d for a live connection (the kernel lists it ESTABLISHED): "
+                  "does your filter ask for TIME_WAIT only? (states = 0 means every state)",
+                  result);
+
+    close(live.client);
+    close(live.server);
+    close(listener);
+}
+
+/* lab04_who_holds_time_wait must say `want` for this connection. */
+static void require_holder(const struct conn *c, int want, const char *situation)
+{
+    static const char *const names[] = {
+        "LAB04_NOBODY", "LAB04_SERVER", "LAB04_CLIENT", "LAB04_SERVER | LAB04_CLIENT",
+    };
+    int who = lab04_who_holds_time_wait(sa(&c->server_end), sa(&c->client_end));
+    int err = errno;
+
+    require_success(who, err, "lab04_who_holds_time_wait");
+    ck_assert_msg(who == want, "%s: lab04_who_holds_time_wait returned %s, the kernel's table says %s", situation,
+                  who >= 0 && who <= 3 ? names[who] : "a value that is not a side", names[want]);
+}
+
+static void test_who_holds(void)
+{
+    struct sockaddr_storage addr;
+    int listener = tl_listener(AF_INET, &addr);
+    struct conn server_first = open_connection(listener, &addr);
+    struct conn client_first = open_connection(listener, &addr);
+    struct conn live = open_connection(listener, &addr);
+
+    close_in_order(&server_first, LAB04_SERVER);
+    require_time_wait(&server_first, LAB04_SERVER);
+    require_holder(&server_first, LAB04_SERVER, "the server closed first");
+
+    close_in_order(&client_first, LAB04_CLIENT);
+    require_time_wait(&client_first, LAB04_CLIENT);
+    require_holder(&client_first, LAB04_CLIENT, "the client closed first");
+
+    require_holder(&live, LAB04_NOBODY, "a live connection (both ends ESTABLISHED)");
+
+    close(live.client);
+    close(live.server);
+    close(listener);
+}
+
+static void test_who_holds_ipv6(void)
+{
+    struct sockaddr_storage addr;
+
+    if (!tl_ipv6_available())
+        grade_skip("this machine cannot bind a TCP socket to ::1");
+    int listener = tl_listener(AF_INET6, &addr);
+    struct conn c = open_connection(listener, &addr);
+
+    close_in_order(&c, LAB04_SERVER);
+    require_time_wait(&c, LAB04_SERVER);
+    require_holder(&c, LAB04_SERVER, "over IPv6 (::1), the server closed first");
+    close(listener);
+}
+
+/* ------------------------------------------------------------------ */
+/* Step 3: The 60-second timer                                          */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Read the timer of one end's TIME_WAIT socket between two readings of the
+ * harness's own: the kernel's count only goes down, so the student's value
+ * must lie between them.
+ */
+static void require_timer_between_readings(const struct conn *c, enum lab04_side holder)
+{
+    const struct sockaddr_storage *local = holder == LAB04_SERVER ? &c->server_end : &c->client_end;
+    const struct sockaddr_storage *remote = holder == LAB04_SERVER ? &c->client_end : &c->server_end;
+    struct sl_diag_socket before = require_time_wait(c, holder);
+
+    int ms = lab04_time_wait_remaining_ms(sa(local), sa(remote));
+    int err = errno;
+    struct sl_diag_socket after;
+    bool still = kernel_time_wait(local, remote, &after);
+
+    require_success(ms, err, "lab04_time_wait_remaining_ms");
+    ck_assert_msg(still, "harness: the TIME_WAIT socket %s disappeared", tl_str(local, 0));
+    ck_assert_msg(ms <= (int)before.expires_ms && ms >= (int)after.expires_ms,
+                  "lab04_time_wait_remaining_ms(%s, %s) returned %d; the kernel's timer read %u ms just before the "
+                  "call and %u ms just after%s",
+                  tl_str(local, 0), tl_str(remote, 1), ms, before.expires_ms, after.expires_ms,
+                  ms > 0 && ms <= 60 ? ": that is seconds, and the contract asks for milliseconds" : "");
+    ck_assert_msg(ms <= LAB04_TIME_WAIT_MS, "the timer says %d ms; TIME_WAIT never lasts more than %d ms", ms,
+                  LAB04_TIME_WAIT_MS);
+}
+
+static void test_timer_counts_down(void)
+{
+    struct sockaddr_storage addr;
+    int listener = tl_listener(AF_INET, &addr);
+    struct conn server_first = open_connection(listener, &addr);
+    struct conn client_first = open_connection(listener, &addr);
+
+    close_in_order(&server_first, LAB04_SERVER);
+    require_timer_between_readings(&server_first, LAB04_SERVER);
+
+    close_in_order(&client_first, LAB04_CLIENT);
+    require_timer_between_readings(&client_first, LAB04_CLIENT);
+    close(listener);
+}
+
+static void test_timer_enoent(void)
+{
+    struct sockaddr_storage addr;
+    int listener = tl_listener(AF_INET, &addr);
+    struct conn closed = open_connection(listener, &addr);
+    struct conn live = open_connection(listener, &addr);
+
+    close_in_order(&closed, LAB04_SERVER);
+    require_timer_between_readings(&closed, LAB04_SERVER);
+
+    /* The end that closed second has no TIME_WAIT socket. */
+    int ms = lab04_time_wait_remaining_ms(sa(&closed.client_end), sa(&closed.server_end));
+    require_failure(ms, errno, ENOENT, "lab04_time_wait_remaining_ms on the end that closed second");
+
+    /* Nor has a live connection, although the kernel lists its ends. */
+    ms = lab04_time_wait_remaining_ms(sa(&live.server_end), sa(&live.client_end));
+    require_failure(ms, errno, ENOENT, "lab04_time_wait_remaining_ms on a live (ESTABLISHED) connection");
+
+    close(live.client);
+    close(live.server);
+    close(listener);
+}
+
+/* ------------------------------------------------------------------ */
+/* Step 4: A server that can restart                                    */
+/* ------------------------------------------------------------------ */
+
+static void test_server_listens(void)
+{
+    for (int reuseaddr = 0; reuseaddr <= 1; reuseaddr++) {
+        struct sockaddr_storage addr = any_port_on("127.0.0.1");
+        char call[96];
+
+        snprintf(call, sizeof call, "lab04_server_socket(127.0.0.1:0, reuseaddr = %d)", reuseaddr);
+        int fd = lab04_server_socket(sa(&addr), sa_len(&addr), reuseaddr);
+        require_success(fd, errno, call);
+        struct sl_diag_socket k = require_listening(fd, &addr, call);
+        ck_assert_msg(sl_addr_port(sa(&k.local)) != 0, "%s: the kernel lists it on port 0", call);
+        require_reuseaddr(fd, reuseaddr, call);
+        close(fd);
+    }
+}
+
+static void test_restart_without_option(void)
+{
+    require_restart_refused("127.0.0.1", 0, 0, "SO_REUSEADDR on neither socket");
+    require_restart_refused("127.0.0.1", 1, 0, "SO_REUSEADDR on the old listener only");
+}
+
+static void test_restart_old_without_option(void)
+{
+    require_restart_refused("127.0.0.1", 0, 1, "SO_REUSEADDR on the new socket only: Linux wants it on the old "
+                                               "listener too, whose TIME_WAIT sockets inherit it");
+}
+
+/* Both sockets set the option: the restart must work, next to the TIME_WAIT socket. */
+static void require_restart_works(const char *ip)
+{
+    int err, leaked;
+    int fd = restart_after_server_closed(ip, 1, 1, &err, &leaked);
+    char call[128];
+
+    snprintf(call, sizeof call, "restarting on %s with reuseaddr = 1 after a server with reuseaddr = 1", ip);
+    ck_assert_msg(!(fd == -1 && err == EADDRINUSE),
+                  "%s failed with EADDRINUSE: SO_REUSEADDR must be on in both servers, set before bind()", call);
+    require_success(fd, err, call);
+    struct sockaddr_storage addr = local_end(fd);
+    require_listening(fd, &addr, call);
+
+    /* The TIME_WAIT socket is still there: the option let the new server
+     * share the port with it, it did not remove it. */
+    struct sl_diag_filter filter = {
+        .family = addr.ss_family,
+        .states = SL_DIAG_STATE(TCP_TIME_WAIT),
+        .local_port = sl_addr_port(sa(&addr)),
+    };
+    ck_assert_msg(sl_diag_list(&filter, NULL, 0) >= 1, "harness: the TIME_WAIT socket on %s is gone", tl_str(&addr, 0));
+    close(fd);
+}
+
+static void test_restart_with_option_on_both(void)
+{
+    require_restart_works("127.0.0.1");
+    require_restart_works("0.0.0.0");
+}
+
+static void test_restart_after_client_close(void)
+{
+    struct sockaddr_storage addr;
+    int fd = -1, err = 0;
+
+    /*
+     * Here, unlike after a server's close, nothing holds the server's port
+     * between the old server's exit and the restart: another program may
+     * take it in that moment. Only then (EADDRINUSE, and the kernel lists a
+     * socket on the port) does the test try again on a fresh port.
+     */
+    for (int attempt = 0; attempt < 3; attempt++) {
+        addr = any_port_on("127.0.0.1");
+        int old = lab04_server_socket(sa(&addr), sa_len(&addr), 0);
+        require_success(old, errno, "lab04_server_socket(127.0.0.1:0, reuseaddr = 0)");
+        addr = local_end(old);
+        struct conn c = serve_and_exit(old, &addr, LAB04_CLIENT);
+        ck_assert_msg(!kernel_time_wait(&c.server_end, &c.client_end, NULL),
+                      "harness: the server's end is in TIME_WAIT although the client closed first");
+
+        /* TIME_WAIT is on the client's port; nothing holds the server's. */
+        fd = lab04_server_socket(sa(&addr), sa_len(&addr), 0);
+        err = errno;
+        if (!(fd == -1 && err == EADDRINUSE && sockets_on_port(AF_INET, sl_addr_port(sa(&addr)), NULL) > 0))
+            break;
+    }
+    require_success(fd, err, "restarting with reuseaddr = 0 after the CLIENT closed first (its TIME_WAIT is on the "
+                             "client's port, not the server's)");
+    require_listening(fd, &addr, "the restarted server");
+    close(fd);
+}
+
+static void test_second_server_refused(void)
+{
+    struct sockaddr_storage addr = any_port_on("127.0.0.1");
+
+    int first = lab04_server_socket(sa(&addr), sa_len(&addr), 1);
+    require_success(first, errno, "lab04_server_socket(127.0.0.1:0, reuseaddr = 1)");
+    addr = local_end(first);
+
+    int before = tl_open_fd_count();
+    int second = lab04_server_socket(sa(&addr), sa_len(&addr), 1);
+    int err = errno;
+    int leaked = second == -1 ? tl_open_fd_count() - before : 0;
+    int listeners = listeners_on_port(AF_INET, sl_addr_port(sa(&addr)));
+    if (second >= 0)
+        close(second);
+    ck_assert_msg(listeners <= 1, "the kernel lists %d LISTEN sockets on port %u: SO_REUSEADDR must never allow "
+                  "two (SO_REUSEPORT does, and that is lab 05)", listeners, sl_addr_port(sa(&addr)));
+    require_failure(second, err, EADDRINUSE, "a second server on the port of a running one (both with SO_REUSEADDR)");
+    ck_assert_msg(leaked == 0, "the failed lab04_server_socket left %d descriptor(s) open", leaked);
+    close(first);
+}
+
+static void test_restart_ipv6(void)
+{
+    if (!tl_ipv6_available())
+        grade_skip("this machine cannot bind a TCP socket to ::1");
+    require_restart_works("::1");
+    require_restart_refused("::1", 0, 1, "SO_REUSEADDR on the new socket only, over IPv6");
+}
+
+/* ------------------------------------------------------------------ */
+/* Step 5: Never two listeners                                          */
+/* ------------------------------------------------------------------ */
+
+static void test_two_binds_one_listener(void)
+{
+    struct sockaddr_storage addr = any_port_on("127.0.0.1");
+    int fds[2] = { -1, -1 };
+
+    int verdict = lab04_second_listener(sa(&addr), sa_len(&addr), fds);
+    int err = errno;
+    require_success(verdict, err, "lab04_second_listener(127.0.0.1:0)");
+
+    /* A: listening, on a port the kernel picked, with the option. */
+    struct sl_diag_socket a = require_listening(fds[0], &addr, "fds[0], socket A");
+    uint16_t port = sl_addr_port(sa(&a.local));
+    ck_assert_msg(port != 0, "socket A listens on port 0");
+    require_reuseaddr(fds[0], 1, "fds[0], socket A");
+
+    /* B: bound to exactly the same address and port, with the option. */
+    struct sockaddr_storage b = local_end(fds[1]);
+    ck_assert_msg(sl_addr_equal(sa(&b), sa(&a.local)),
+                  "fds[1], socket B, is bound to %s, not to A's address %s: bind B to the address getsockname() "
+                  "returned for A",
+                  tl_str(&b, 0), tl_str(&a.local, 1));
+    require_reuseaddr(fds[1], 1, "fds[1], socket B");
+
+    /* The kernel's verdict: one listener on the port, B refused. */
+    int listeners = listeners_on_port(AF_INET, port);
+    ck_assert_msg(listeners == 1, "the kernel lists %d LISTEN sockets on port %u, expected exactly 1", listeners, port);
+    ck_assert_msg(verdict == EADDRINUSE, "lab04_second_listener returned %d (%s); B's listen() fails with EADDRINUSE",
+                  verdict, verdict ? sl_errno_name(verdict) : "it listened");
+    int again = listen(fds[1], LAB04_BACKLOG);
+    ck_assert_msg(again == -1 && errno == EADDRINUSE, "listen() on B, tried again by the grader, did not fail with "
+                  "EADDRINUSE: is B really bound to A's port?");
+
+    /* With A gone, the only LISTEN socket on the port is gone: B may listen. */
+    close(fds[0]);
+    ck_assert_msg(listen(fds[1], LAB04_BACKLOG) == 0, "harness: B could not listen after A was closed: %s",
+                  sl_errno_name(errno));
+    require_listening(fds[1], &a.local, "socket B once A is closed");
+    close(fds[1]);
+}
+
+static void test_second_listener_port_taken(void)
+{
+    struct sockaddr_storage free_addr = any_port_on("127.0.0.1");
+    struct sockaddr_storage taken;
+    int fds[2] = { -1, -1 };
+
+    int verdict = lab04_second_listener(sa(&free_addr), sa_len(&free_addr), fds);
+    require_success(verdict, errno, "lab04_second_listener(127.0.0.1:0)");
+    close(fds[0]);
+    close(fds[1]);
+
+    /* A running server (without SO_REUSEADDR) holds the port: A's bind()
+     * fails, and nothing may be left open. */
+    int server = tl_listener(AF_INET, &taken);
+    int before = tl_open_fd_count();
+    fds[0] = fds[1] = -1;
+    verdict = lab04_second_listener(sa(&taken), sa_len(&taken), fds);
+    int err = errno;
+    int leaked = tl_open_fd_count() - before;
+    require_failure(verdict, err, EADDRINUSE, "lab04_second_listener on the port of a running server");
+    ck_assert_msg(leaked == 0, "the failed lab04_second_listener left %d descriptor(s) open", leaked);
+    close(server);
+}
+
+/* ------------------------------------------------------------------ */
+/* The table                                                            */
+/* ------------------------------------------------------------------ */
+
+static const struct grade_step steps[] = {
+    { 1, "Whoever closes first",
+      "close() the side named by `first`; then read() the other side until read() returns 0 (the FIN), waiting "
+      "with sl_wait_readable() and a deadline; then close() it. Read everything: close() with unread data sends "
+      "RST and leaves no TIME_WAIT. Close both in every case, except for an invalid side (EINVAL, close nothing)." },
+    { 2, "Find TIME_WAIT in the kernel's table",
+      "sl_diag_list() with .states = SL_DIAG_STATE(TCP_TIME_WAIT) (0 means every state), .local_port = the "
+      "local end's port, .remote_port = the remote end's. The server's TIME_WAIT socket has local = server; the "
+      "client's has local = client: ask twice, swapping them." },
+    { 3, "The 60-second timer",
+      "Find the socket with your step 2 function and return its expires_ms as it is: milliseconds, about 60000 "
+      "right after the close. No such TIME_WAIT socket: -1 with errno ENOENT." },
+    { 4, "A server that can restart",
+      "setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) with int one = 1, BEFORE bind(), only when "
+      "reuseaddr is nonzero; then bind() and listen(). SO_REUSEADDR, not SO_REUSEPORT. On a failure close the "
+      "socket and keep bind()'s errno (EADDRINUSE)." },
+    { 5, "Never two listeners",
+      "Both sockets set SO_REUSEADDR before bind(). Bind B to the address getsockname() returns for A (with port 0 "
+      "the kernel picked A's port). listen(A) succeeds; return the errno of listen(B). On an earlier failure close "
+      "what you opened and return -1." },
+};
+
+static const struct grade_test tests[] = {
+    { .step = 1, .name = "server_closes_first", .points = 2,
+      .run = test_server_closes_first, .timeout_s = TEST_TIMEOUT_S,
+      .description = "the server closes first: TIME_WAIT on the server's port, not the client's" },
+    { .step = 1, .name = "client_closes_first", .points = 2,
+      .run = test_client_closes_first, .timeout_s = TEST_TIMEOUT_S,
+      .description = "the client closes first: TIME_WAIT on the client's port, not the server's" },
+    { .step = 1, .name = "close_bad_side", .points = 1,
+      .run = test_close_bad_side, .timeout_s = TEST_TIMEOUT_S,
+      .description = "an invalid side gives -1/EINVAL and closes nothing" },
+    { .step = 2, .name = "find_time_wait", .points = 2,
+      .run = test_find_time_wait, .timeout_s = TEST_TIMEOUT_S,
+      .description = "finds the kernel's TIME_WAIT entry; nothing on the end that closed second or on a live "
+                     "connection" },
+    { .step = 2, .name = "who_holds", .points = 3,
+      .run = test_who_holds, .timeout_s = TEST_TIMEOUT_S,
+      .description = "LAB04_SERVER / LAB04_CLIENT / LAB04_NOBODY, as the kernel's table says" },
+    { .step = 2, .name = "who_holds_ipv6", .points = 1,
+      .run = test_who_holds_ipv6, .timeout_s = TEST_TIMEOUT_S, .needs = "IPv6 on loopback",
+      .description = "the same over IPv6 (::1)" },
+    { .step = 3, .name = "timer_counts_down", .points = 2,
+      .run = test_timer_counts_down, .timeout_s = TEST_TIMEOUT_S,
+      .description = "the ms left lie between the kernel's readings before and after the call, at most 60000" },
+    { .step = 3, .name = "timer_enoent", .points = 1,
+      .run = test_timer_enoent, .timeout_s = TEST_TIMEOUT_S,
+      .description = "-1/ENOENT where the kernel lists no TIME_WAIT socket" },
+    { .step = 4, .name = "server_listens", .points = 2,
+      .run = test_server_listens, .timeout_s = TEST_TIMEOUT_S,
+      .description = "a LISTEN socket on a kernel-picked port; SO_REUSEADDR on exactly when asked" },
+    { .step = 4, .name = "restart_without_option", .points = 1,
+      .run = test_restart_without_option, .timeout_s = TEST_TIMEOUT_S,
+      .description = "after the server closed first, a new socket without SO_REUSEADDR: EADDRINUSE" },
+    { .step = 4, .name = "restart_old_without_option", .points = 1,
+      .run = test_restart_old_without_option, .timeout_s = TEST_TIMEOUT_S,
+      .description = "SO_REUSEADDR on the new socket only: EADDRINUSE on Linux" },
+    { .step = 4, .name = "restart_with_option_on_both", .points = 3,
+      .run = test_restart_with_option_on_both, .timeout_s = TEST_TIMEOUT_S,
+      .description = "SO_REUSEADDR on the old and the new socket: the restart listens (127.0.0.1 and 0.0.0.0)" },
+    { .step = 4, .name = "restart_after_client_close", .points = 1,
+      .run = test_restart_after_client_close, .timeout_s = TEST_TIMEOUT_S,
+      .description = "the client closed first: a restart needs no option" },
+    { .step = 4, .name = "second_server_refused", .points = 1,
+      .run = test_second_server_refused, .timeout_s = TEST_TIMEOUT_S,
+      .description = "a second server on a listening port: EADDRINUSE, SO_REUSEADDR or not" },
+    { .step = 4, .name = "restart_ipv6", .points = 1,
+      .run = test_restart_ipv6, .timeout_s = TEST_TIMEOUT_S, .needs = "IPv6 on loopback",
+      .description = "the restart rules over IPv6 (::1)" },
+    { .step = 5, .name = "two_binds_one_listener", .points = 2,
+      .run = test_two_binds_one_listener, .timeout_s = TEST_TIMEOUT_S,
+      .description = "both sockets bind the same port; only the first listen() wins, the second gets EADDRINUSE" },
+    { .step = 5, .name = "second_listener_port_taken", .points = 1,
+      .run = test_second_listener_port_taken, .timeout_s = TEST_TIMEOUT_S,
+      .description = "on a port a running server holds: -1/EADDRINUSE, nothing left open" },
+};
+
+GRADE_LAB("04", "TIME_WAIT and SO_REUSEADDR", steps, tests);
