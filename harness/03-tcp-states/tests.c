@@ -319,31 +319,6 @@ static const char *path_text(const struct state_path *path)
 }
 
 /*
- * The state TCP can pass between from and to before a program looks, or -1
- * (the rule lab.h states): from -> B and B -> to are transitions of the
- * table, and TCP leaves B on receiving a segment ("rcv ..."). When two such
- * B fit (FIN-WAIT-1 -> TIME-WAIT: via FIN-WAIT-2 or via CLOSING), the one
- * on the usual client and server paths is preferred over the simultaneous
- * close: either way the step is accepted.
- */
-static int unseen_state_between(enum sl_state from, enum sl_state to)
-{
-    int best = -1;
-
-    for (size_t i = 0; i < sl_ntransitions; i++) {
-        const struct sl_transition *first = &sl_transitions[i];
-        if (first->from != from)
-            continue;
-        const struct sl_transition *second = sl_find_transition(first->to, to);
-        if (second == NULL || strncmp(second->event, "rcv ", 4) != 0)
-            continue;
-        if (best == -1 || (first->path != SL_PATH_OTHER && second->path != SL_PATH_OTHER))
-            best = first->to;
-    }
-    return best;
-}
-
-/*
  * The path is a walk through RFC 9293's state machine: valid states, no
  * state twice in a row, every step a transition (sl_transition_is_legal)
  * or a step over one state the kernel passes on its own.
@@ -361,7 +336,7 @@ static void require_legal_path(const struct state_path *path, const char *whose,
                       state_text(to, 0), path_text(path));
         if (sl_transition_is_legal(from, to))
             continue;
-        ck_assert_msg(unseen_state_between(from, to) != -1,
+        ck_assert_msg(sl_state_passed_unseen(from, to) != -1,
                       "%s path steps from %s to %s: TCP has no such transition (RFC 9293, Figure 5), and no state "
                       "the kernel could pass unseen fits between them: %s (the kernel went %s)",
                       whose, state_text(from, 0), state_text(to, 1), path_text(path), kernel_went);

@@ -177,6 +177,19 @@ START_TEST(state_parse_names)
 }
 END_TEST
 
+START_TEST(state_passed_unseen)
+{
+    /* FIN-WAIT-2 is left on a received FIN: a look can miss it. */
+    ck_assert_int_eq(sl_state_passed_unseen(SL_FIN_WAIT_1, SL_TIME_WAIT), SL_FIN_WAIT_2);
+    /* LAST-ACK is left on the received ACK of our FIN. */
+    ck_assert_int_eq(sl_state_passed_unseen(SL_CLOSE_WAIT, SL_CLOSED), SL_LAST_ACK);
+    /* TIME-WAIT is left on a timer, never unseen on the way to CLOSED. */
+    ck_assert_int_eq(sl_state_passed_unseen(SL_FIN_WAIT_2, SL_CLOSED), -1);
+    /* Two states apart is too far. */
+    ck_assert_int_eq(sl_state_passed_unseen(SL_ESTABLISHED, SL_TIME_WAIT), -1);
+}
+END_TEST
+
 /* ---- sockdiag.h ----------------------------------------------------------- */
 
 START_TEST(diag_sees_listener_and_connection)
@@ -328,6 +341,7 @@ static Suite *common_suite(void)
     tcase_add_test(states, state_table_is_rfc_figure_5);
     tcase_add_test(states, state_linux_numbers);
     tcase_add_test(states, state_parse_names);
+    tcase_add_test(states, state_passed_unseen);
     tcase_add_test(diag, diag_sees_listener_and_connection);
     tcase_add_test(diag, diag_sees_time_wait_without_fd);
     tcase_add_test(diag, diag_ipv6);

@@ -231,30 +231,6 @@ int getsockopt(int fd, int level, int name, void *restrict value, socklen_t *res
 /* ------------------------------------------------------------------ */
 
 /*
- * The state TCP can pass between from and to before a program looks, or
- * -1: the rule lab.h states (from -> B and B -> to are transitions, and
- * TCP leaves B on receiving a segment). Where two fit (FIN-WAIT-1 ->
- * TIME-WAIT: via FIN-WAIT-2, or via CLOSING when both FINs cross), the one
- * on the usual client and server paths is taken.
- */
-static int unseen_state_between(enum sl_state from, enum sl_state to)
-{
-    int best = -1;
-
-    for (size_t i = 0; i < sl_ntransitions; i++) {
-        const struct sl_transition *first = &sl_transitions[i];
-        if (first->from != from)
-            continue;
-        const struct sl_transition *second = sl_find_transition(first->to, to);
-        if (second == NULL || strncmp(second->event, "rcv ", 4) != 0)
-            continue;
-        if (best == -1 || (first->path != SL_PATH_OTHER && second->path != SL_PATH_OTHER))
-            best = first->to;
-    }
-    return best;
-}
-
-/*
  * A recorded path made whole: the states the kernel passed unseen filled
  * in from the table, each marked. `legal` is false when a step is neither
  * a transition nor one unseen state wide.
@@ -277,7 +253,7 @@ static void complete_path(const struct state_path *path, struct drawn_path *out)
             break;
         }
         if (i > 0 && !sl_transition_is_legal(path->states[i - 1], state)) {
-            int between = unseen_state_between(path->states[i - 1], state);
+            int between = sl_state_passed_unseen(path->states[i - 1], state);
             if (between == -1) {
                 out->legal = false;
             } else {

@@ -122,3 +122,21 @@ bool sl_transition_is_legal(enum sl_state from, enum sl_state to)
 {
     return sl_find_transition(from, to) != NULL;
 }
+
+int sl_state_passed_unseen(enum sl_state from, enum sl_state to)
+{
+    int best = -1;
+
+    for (size_t i = 0; i < sl_ntransitions; i++) {
+        const struct sl_transition *first = &sl_transitions[i];
+        if (first->from != from)
+            continue;
+        const struct sl_transition *second = sl_find_transition(first->to, to);
+        /* Only the arrival of a segment moves TCP on without the program. */
+        if (second == NULL || strncmp(second->event, "rcv ", 4) != 0)
+            continue;
+        if (best == -1 || (first->path != SL_PATH_OTHER && second->path != SL_PATH_OTHER))
+            best = first->to;
+    }
+    return best;
+}

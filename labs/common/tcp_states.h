@@ -99,4 +99,15 @@ const struct sl_transition *sl_find_transition(enum sl_state from, enum sl_state
 /* Convenience for checkers: is from -> to one of the 20 transitions? */
 bool sl_transition_is_legal(enum sl_state from, enum sl_state to);
 
+/*
+ * A program that looks at a socket's state now and then can miss a state
+ * the kernel enters and leaves on its own: from -> B on one event, then
+ * B -> to on receiving a segment ("rcv ..."), between two looks. This
+ * returns that B for a step from -> to that is not itself a transition, or
+ * -1 when no single state fits. Where two fit (FIN-WAIT-1 -> TIME-WAIT: via
+ * FIN-WAIT-2, or via CLOSING when both FINs cross), the one on the usual
+ * client and server paths is returned.
+ */
+int sl_state_passed_unseen(enum sl_state from, enum sl_state to);
+
 #endif
