@@ -193,7 +193,13 @@ test: | deps-build deps-docs deps-zip
 
 # ---- figures and lessons --------------------------------------------------
 -include diagrams/diagrams.mk
+# More figure fragments (a lab's plots), before the docs that show them.
+-include $(filter-out diagrams/diagrams.mk,$(wildcard diagrams/*.mk))
 -include docs/docs.mk
+
+# A lab that needs more than lab.c and main.c (a load generator, say) brings
+# its own rules in labs/NN-name/*.mk; `make bench` lives in bench/bench.mk.
+-include $(wildcard labs/*/*.mk) $(wildcard bench/*.mk)
 
 FORCE:
 
