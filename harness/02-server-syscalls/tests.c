@@ -1,0 +1,1392 @@
+/*
+ * tests.c - the graded tests of Lab 02, "The server's syscalls".
+ *
+ * Every test checks what the kernel did, not what the student's function
+ * said it did: the socket table (sock_diag: state, addresses, inode, the
+ * listener's accept queue and backlog), the test's own getsockname() and
+ * getsockopt(), errno values, the process's open descriptors, and the
+ * bytes a real client receives. A test first requires the call it grades
+ * to work, so the untouched skeleton (every function fails with ENOSYS)
+ * scores nothing, even where a test expects a failure.
+ *
+ * Steps 2, 3, 4, 6 and 7 build what they need around the graded function
+ * with the harness's own code, so each step can be earned on its own.
+ * No test uses a fixed port: sockets bind port 0, and a "free" port is one
+ * the kernel just gave out and the test released. No test sleeps a guessed
+ * time: it polls the kernel's table, or a descriptor, with a bound.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <dirent.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lab.h"
+#include "testlib.h"
+
+/* The bound on anything the kernel does by itself on the loopback. */
+#define KERNEL_WAIT_MS 1000
+
+/* How long the echo tests give their clients, all together. */
+#define ECHO_DEADLINE_MS 3000
+
+/* The harness's echo server waits this long for EOF from the student's client. */
+#define HARNESS_SERVER_DEADLINE_MS 1000
+
+/*
+ * Linux 6.18 lists a socket that is bound but neither listening nor
+ * connected only when the sock_diag request asks for this pseudo-state
+ * (TCP_BOUND_INACTIVE in the kernel's include/net/tcp_states.h, which is
+ * not in the headers programs see), and reports it in state CLOSE. Where
+ * the kernel lists no such socket, the tests rely on getsockname() alone.
+ */
+#define DIAG_BOUND_INACTIVE 13
+
+/* ------------------------------------------------------------------ */
+/* Helpers                                                              */
+/* ------------------------------------------------------------------ */
+
+static const struct sockaddr *sa(const struct sockaddr_storage *addr)
+{
+    return (const struct sockaddr *)addr;
+}
+
+static socklen_t sa_len(const struct sockaddr_storage *addr)
+{
+    return sl_addr_len(sa(addr));
+}
+
+static const char *family_text(int family)
+{
+    return family == AF_INET6 ? "AF_INET6" : "AF_INET";
+}
+
+/*
+ * Fail the test when a call that had to succeed returned -1; err is the
+ * errno saved right after the call. (Call first, then pass errno: inside
+ * one argument list C does not say which is evaluated first.) ENOSYS is
+ * the skeleton's placeholder.
+ */
+static void require_success(long result, int err, const char *call)
+{
+    ck_assert_msg(result != -1, "%s returned -1 with errno %s (%s)%s", call, sl_errno_name(err), strerror(err),
+                  err == ENOSYS ? ": this step is not written yet" : "");
+}
+
+/* Fail unless a call failed the way the contract says: -1 and errno `want`. */
+static void require_failure(long result, int err, int want, const char *call)
+{
+    ck_assert_msg(result == -1, "%s returned %ld; it should fail with -1 and errno %s", call, result,
+                  sl_errno_name(want));
+    ck_assert_msg(err == want, "%s returned -1 with errno %s (%s); expected %s, the error the kernel gave", call,
+                  sl_errno_name(err), strerror(err), sl_errno_name(want));
+}
+
+/* Skip an IPv6 test (it is marked as an extra) where ::1 cannot be used. */
+static void require_ipv6(void)
+{
+    if (!tl_ipv6_available())
+        grade_skip("this machine cannot bind a TCP socket to ::1");
+}
+
+/* A fresh TCP socket made by the harness. */
+static int harness_socket(int family)
+{
+    int fd = socket(family, SOCK_STREAM, 0);
+
+    ck_assert_msg(fd != -1, "harness: socket(%s): %s", family_text(family), sl_errno_name(errno));
+    return fd;
+}
+
+/* The address a socket is bound to, as the kernel says (getsockname). */
+static struct sockaddr_storage local_address(int fd, const char *what)
+{
+    struct sockaddr_storage addr;
+    socklen_t len = sizeof addr;
+
+    ck_assert_msg(getsockname(fd, (struct sockaddr *)&addr, &len) == 0, "getsockname(%s) failed: %s", what,
+                  sl_errno_name(errno));
+    return addr;
+}
+
+/*
+ * A harness socket bound to the family's loopback, port 0, not listening.
+ * *addr receives the address the kernel gave it. Returns the fd.
+ */
+static int bound_socket(int family, struct sockaddr_storage *addr)
+{
+    int fd = harness_socket(family);
+
+    tl_loopback(family, addr);
+    ck_assert_msg(bind(fd, sa(addr), sa_len(addr)) == 0, "harness: bind(%s): %s", tl_str(addr, 0),
+                  sl_errno_name(errno));
+    *addr = local_address(fd, "the harness's socket");
+    return fd;
+}
+
+/*
+ * The two bytes of port differ. Only then does a missing htons() or
+ * ntohs() change the value, so only such a port can catch that mistake.
+ */
+static bool port_bytes_differ(uint16_t port)
+{
+    return (port >> 8) != (port & 0xff);
+}
+
+/*
+ * A loopback address whose port is free right now and has two different
+ * bytes: the kernel picks it for a bound socket, which is closed without
+ * ever listening. Binding there succeeds (unless someone takes it in
+ * between: callers retry on EADDRINUSE); connecting there is refused.
+ */
+static void free_port(int family, struct sockaddr_storage *addr)
+{
+    int spare[8];
+    int nspare = 0;
+    int fd = bound_socket(family, addr);
+
+    /* Keep each rejected socket open while asking again, so the kernel
+     * cannot hand out the same port twice. */
+    while (!port_bytes_differ(sl_addr_port(sa(addr))) && nspare < 8) {
+        spare[nspare++] = fd;
+        fd = bound_socket(family, addr);
+    }
+    for (int i = 0; i < nspare; i++)
+        close(spare[i]);
+    close(fd);
+    ck_assert_msg(port_bytes_differ(sl_addr_port(sa(addr))), "harness: no usable free port");
+}
+
+/*
+ * The kernel's entry for fd, bound-but-inactive sockets included.
+ * Returns 1 and fills *out when the kernel lists it, 0 when it does not.
+ */
+static int kernel_entry(int fd, struct sl_diag_socket *out)
+{
+    struct sl_diag_filter filter = {
+        .states = SL_DIAG_ALL_STATES | SL_DIAG_STATE(DIAG_BOUND_INACTIVE),
+        .inode = sl_socket_inode(fd),
+    };
+
+    ck_assert_msg(filter.inode != 0, "descriptor %d is not a socket", fd);
+    int n = sl_diag_list(&filter, out, 1);
+    ck_assert_msg(n != -1, "harness: sock_diag: %s", sl_errno_name(errno));
+    return n > 0;
+}
+
+/* Does this kernel list bound sockets that do not listen? (Linux 6.x does.) */
+static bool kernel_lists_bound_sockets(void)
+{
+    struct sockaddr_storage addr;
+    struct sl_diag_socket k;
+    int fd = bound_socket(AF_INET, &addr);
+    bool listed = kernel_entry(fd, &k) == 1;
+
+    close(fd);
+    return listed;
+}
+
+/*
+ * Expect fd to be a listening socket on addr with this backlog, in the
+ * kernel's table. Returns its entry.
+ */
+static struct sl_diag_socket require_listening(int fd, const struct sockaddr_storage *addr, int backlog,
+                                               const char *what)
+{
+    struct sl_diag_socket k;
+
+    ck_assert_msg(kernel_entry(fd, &k) == 1, "the kernel's socket table has no TCP socket for %s (fd %d)", what,
+                  fd);
+    ck_assert_msg(k.state == SL_LISTEN, "%s: the kernel lists it in state %s, not LISTEN%s", what,
+                  sl_state_linux_name(k.state), k.state == SL_CLOSED ? " (bound, but listen() was not called)" : "");
+    ck_assert_msg(sl_addr_equal(sa(&k.local), sa(addr)), "%s: the kernel lists it listening on %s, expected %s", what,
+                  tl_str(&k.local, 0), tl_str(addr, 1));
+    /* For a listener, sock_diag's idiag_wqueue (ss's Send-Q) is the backlog. */
+    ck_assert_msg(k.wqueue == (uint32_t)backlog,
+                  "%s: the kernel lists a backlog of %u, expected %d: pass the backlog you were given to listen()",
+                  what, k.wqueue, backlog);
+    return k;
+}
+
+/*
+ * Wait, at most timeout_ms, until the listener's accept queue holds `want`
+ * connections (sock_diag's idiag_rqueue, ss's Recv-Q). Returns the last
+ * length seen.
+ */
+static uint32_t wait_accept_queue(int listen_fd, uint32_t want, int timeout_ms)
+{
+    long long deadline = sl_now_ms() + timeout_ms;
+    struct sl_diag_socket k;
+
+    for (;;) {
+        ck_assert_msg(kernel_entry(listen_fd, &k) == 1, "the listening socket vanished from the kernel's table");
+        if (k.rqueue == want || sl_now_ms() >= deadline)
+            return k.rqueue;
+        poll(NULL, 0, 2);
+    }
+}
+
+/* A non-blocking client that has started connecting to addr. */
+static int connect_nonblocking(const struct sockaddr_storage *addr)
+{
+    int fd = socket(addr->ss_family, SOCK_STREAM | SOCK_NONBLOCK, 0);
+
+    ck_assert_msg(fd != -1, "harness: socket: %s", sl_errno_name(errno));
+    if (connect(fd, sa(addr), sa_len(addr)) == -1)
+        ck_assert_msg(errno == EINPROGRESS, "harness: connect(%s): %s", tl_str(addr, 0), sl_errno_name(errno));
+    return fd;
+}
+
+/* Wait, at most timeout_ms, until the kernel lists fd as ESTABLISHED. */
+static bool wait_established(int fd, int timeout_ms)
+{
+    struct sl_diag_filter filter = {
+        .states = SL_DIAG_STATE(TCP_ESTABLISHED),
+        .inode = sl_socket_inode(fd),
+    };
+
+    return sl_diag_wait(&filter, timeout_ms, NULL) == 1;
+}
+
+/*
+ * The kernel's count of SYNs a listener dropped because its accept queue
+ * was full (TcpExt ListenOverflows in /proc/net/netstat, for the whole
+ * network namespace), or -1 when it cannot be read.
+ */
+static long listen_overflows(void)
+{
+    char names[4096], values[4096];
+    long count = -1;
+    FILE *f = fopen("/proc/net/netstat", "r");
+
+    if (f == NULL)
+        return -1;
+    /* Pairs of lines: "TcpExt: Name1 Name2 ..." then "TcpExt: 12 34 ...". */
+    while (count == -1 && fgets(names, sizeof names, f) && fgets(values, sizeof values, f)) {
+        if (strncmp(names, "TcpExt:", 7) != 0)
+            continue;
+        char *name_state, *value_state;
+        char *name = strtok_r(names, " \n", &name_state);
+        char *value = strtok_r(values, " \n", &value_state);
+        while (name && value) {
+            if (strcmp(name, "ListenOverflows") == 0) {
+                count = atol(value);
+                break;
+            }
+            name = strtok_r(NULL, " \n", &name_state);
+            value = strtok_r(NULL, " \n", &value_state);
+        }
+    }
+    fclose(f);
+    return count;
+}
+
+/*
+ * Wait, at most timeout_ms, until the kernel has counted `want` more
+ * dropped SYNs than `before`. Another grader on the machine can only make
+ * the count grow sooner, never hold it back.
+ */
+static void wait_overflows(long before, long want, int timeout_ms)
+{
+    long long deadline = sl_now_ms() + timeout_ms;
+
+    if (before < 0)
+        return;
+    while (listen_overflows() - before < want && sl_now_ms() < deadline)
+        poll(NULL, 0, 2);
+}
+
+/* How many server-side sockets on port, in the given Linux states, connect to remote_port (0: any)? */
+static int server_side_count(int family, uint16_t port, uint16_t remote_port, uint32_t states,
+                             struct sl_diag_socket *out, int max)
+{
+    struct sl_diag_filter filter = {
+        .family = family,
+        .states = states,
+        .local_port = port,
+        .remote_port = remote_port,
+    };
+    int n = sl_diag_list(&filter, out, max);
+
+    ck_assert_msg(n != -1, "harness: sock_diag: %s", sl_errno_name(errno));
+    return n;
+}
+
+/* Descriptors open in this process; -1 on error. (No assertions: children use it.) */
+static int count_open_fds(void)
+{
+    DIR *dir = opendir("/proc/self/fd");
+    struct dirent *e;
+    int count = 0;
+
+    if (dir == NULL)
+        return -1;
+    while ((e = readdir(dir)) != NULL)
+        if (e->d_name[0] != '.')
+            count++;
+    closedir(dir);
+    return count - 1; /* not the one opendir() holds */
+}
+
+/* ------------------------------------------------------------------ */
+/* Step 1: socket()                                                     */
+/* ------------------------------------------------------------------ */
+
+static int int_option(int fd, int option)
+{
+    int value = -1;
+    socklen_t len = sizeof value;
+
+    ck_assert_msg(getsockopt(fd, SOL_SOCKET, option, &value, &len) == 0, "getsockopt(fd %d) failed: %s", fd,
+                  sl_errno_name(errno));
+    return value;
+}
+
+static void check_new_socket(int family)
+{
+    int fd = lab02_socket(family);
+    require_success(fd, errno, family == AF_INET6 ? "lab02_socket(AF_INET6)" : "lab02_socket(AF_INET)");
+    ck_assert_msg(tl_fd_is_open(fd) && fd > STDERR_FILENO, "lab02_socket returned %d, not a new descriptor", fd);
+
+    /* Ask the kernel what the descriptor is, rather than trust the code. */
+    ck_assert_msg(sl_socket_inode(fd) != 0, "descriptor %d is not a socket", fd);
+    ck_assert_msg(int_option(fd, SO_DOMAIN) == family, "the socket's family is %d, expected %s",
+                  int_option(fd, SO_DOMAIN), family_text(family));
+    ck_assert_msg(int_option(fd, SO_TYPE) == SOCK_STREAM, "the socket's type is %d, expected SOCK_STREAM (%d)",
+                  int_option(fd, SO_TYPE), SOCK_STREAM);
+    ck_assert_msg(int_option(fd, SO_PROTOCOL) == IPPROTO_TCP, "the socket's protocol is %d, expected TCP (%d)",
+                  int_option(fd, SO_PROTOCOL), IPPROTO_TCP);
+
+    /* socket() alone gives no address: port 0, and no entry in the table. */
+    struct sockaddr_storage addr = local_address(fd, "the new socket");
+    ck_assert_msg(sl_addr_port(sa(&addr)) == 0, "a new socket already has port %u: only socket() may be called",
+                  sl_addr_port(sa(&addr)));
+    struct sl_diag_socket k;
+    ck_assert_msg(kernel_entry(fd, &k) == 0, "the kernel lists the new socket as %s %s: only socket() may be called",
+                  sl_state_linux_name(k.state), tl_str(&k.local, 0));
+    close(fd);
+}
+
+static void test_socket_is_tcp(void)
+{
+    check_new_socket(AF_INET);
+}
+
+static void test_socket_ipv6(void)
+{
+    require_ipv6();
+    check_new_socket(AF_INET6);
+}
+
+static void test_socket_bad_family(void)
+{
+    int fd = lab02_socket(AF_INET);
+    require_success(fd, errno, "lab02_socket(AF_INET)");
+    close(fd);
+
+    /* No such address family: the kernel says EAFNOSUPPORT. */
+    int before = tl_open_fd_count();
+    int result = lab02_socket(12345);
+    int err = errno;
+    if (result >= 0)
+        close(result);
+    require_failure(result, err, EAFNOSUPPORT, "lab02_socket(12345), a family that does not exist,");
+    ck_assert_msg(tl_open_fd_count() == before, "a failed lab02_socket left a descriptor open");
+}
+
+/* ------------------------------------------------------------------ */
+/* Step 2: bind()                                                       */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Expect fd to be bound to exactly addr: the test's own getsockname(),
+ * and the kernel's table where the kernel lists bound sockets.
+ */
+static void require_bound_to(int fd, const struct sockaddr_storage *addr, const char *what)
+{
+    struct sockaddr_storage got = local_address(fd, what);
+    struct sl_diag_socket k;
+
+    ck_assert_msg(sl_addr_equal(sa(&got), sa(addr)), "%s is bound to %s, expected %s", what, tl_str(&got, 0),
+                  tl_str(addr, 1));
+    if (!kernel_lists_bound_sockets())
+        return; /* an older kernel: getsockname() is all there is */
+    ck_assert_msg(kernel_entry(fd, &k) == 1, "the kernel's table does not list %s as bound", what);
+    ck_assert_msg(k.state == SL_CLOSED, "the kernel lists %s in state %s: bind() alone leaves a socket in CLOSE",
+                  what, sl_state_linux_name(k.state));
+    ck_assert_msg(sl_addr_equal(sa(&k.local), sa(addr)), "the kernel lists %s on %s, expected %s", what,
+                  tl_str(&k.local, 0), tl_str(addr, 1));
+}
+
+static void check_bind_port_zero(int family)
+{
+    struct sockaddr_storage want;
+    int fd = harness_socket(family);
+
+    int port = lab02_bind_loopback(fd, family, 0);
+    require_success(port, errno, family == AF_INET6 ? "lab02_bind_loopback(fd, AF_INET6, 0)"
+                                                    : "lab02_bind_loopback(fd, AF_INET, 0)");
+    struct sockaddr_storage got = local_address(fd, "the socket");
+    ck_assert_msg(sl_addr_port(sa(&got)) != 0, "the socket has no port after lab02_bind_loopback: was bind() called?");
+    ck_assert_msg(port == sl_addr_port(sa(&got)),
+                  "lab02_bind_loopback returned port %d; the socket has port %u%s", port, sl_addr_port(sa(&got)),
+                  port == htons(sl_addr_port(sa(&got))) ? ": convert the port you read back with ntohs()" : "");
+    tl_loopback(family, &want);
+    sl_addr_set_port((struct sockaddr *)&want, (uint16_t)port);
+    require_bound_to(fd, &want, "the socket lab02_bind_loopback bound");
+
+    /* Bound is not listening: the kernel still refuses connections. */
+    int client = sl_connect_to(sa(&want));
+    int err = errno;
+    if (client >= 0)
+        close(client);
+    ck_assert_msg(client == -1 && err == ECONNREFUSED,
+                  "a client could connect after lab02_bind_loopback: it must bind, not listen");
+    close(fd);
+}
+
+static void test_bind_port_zero(void)
+{
+    check_bind_port_zero(AF_INET);
+}
+
+static void test_bind_ipv6(void)
+{
+    require_ipv6();
+    check_bind_port_zero(AF_INET6);
+}
+
+static void test_bind_chosen_port(void)
+{
+    struct sockaddr_storage want;
+    int fd = -1, port = -1, err = 0;
+
+    /* The free port could be taken by someone else before we use it:
+     * then bind() says EADDRINUSE and we try another. */
+    for (int attempt = 0; attempt < 5; attempt++) {
+        free_port(AF_INET, &want);
+        fd = harness_socket(AF_INET);
+        port = lab02_bind_loopback(fd, AF_INET, sl_addr_port(sa(&want)));
+        err = errno;
+        if (port != -1 || err != EADDRINUSE)
+            break;
+        close(fd);
+    }
+    require_success(port, err, "lab02_bind_loopback(fd, AF_INET, a free port)");
+    struct sockaddr_storage got = local_address(fd, "the socket");
+    ck_assert_msg(sl_addr_port(sa(&got)) != ntohs(sl_addr_port(sa(&want))) || sl_addr_port(sa(&got)) == 0,
+                  "the socket is bound to port %u instead of %u: the bytes are swapped; put the port into "
+                  "the sockaddr with htons()",
+                  sl_addr_port(sa(&got)), sl_addr_port(sa(&want)));
+    require_bound_to(fd, &want, "the socket lab02_bind_loopback bound");
+    ck_assert_msg(port == sl_addr_port(sa(&want)), "lab02_bind_loopback returned %d; the socket has port %u", port,
+                  sl_addr_port(sa(&want)));
+    close(fd);
+}
+
+static void test_bind_address_in_use(void)
+{
+    struct sockaddr_storage server;
+    int fd = harness_socket(AF_INET);
+    int port = lab02_bind_loopback(fd, AF_INET, 0);
+    require_success(port, errno, "lab02_bind_loopback(fd, AF_INET, 0)");
+    close(fd);
+
+    /* A listener holds 127.0.0.1:P. Binding there again must fail as the
+     * kernel says, and leave the caller's socket open and unbound. */
+    int listener = tl_listener(AF_INET, &server);
+    fd = harness_socket(AF_INET);
+    int result = lab02_bind_loopback(fd, AF_INET, sl_addr_port(sa(&server)));
+    int err = errno;
+    require_failure(result, err, EADDRINUSE, "lab02_bind_loopback to the port a listener holds");
+    ck_assert_msg(tl_fd_is_open(fd), "lab02_bind_loopback closed the caller's socket: it must leave fd open");
+    struct sockaddr_storage after = local_address(fd, "the socket");
+    ck_assert_msg(sl_addr_port(sa(&after)) == 0, "after the failed bind the socket has port %u",
+                  sl_addr_port(sa(&after)));
+    close(fd);
+    close(listener);
+}
+
+/* ------------------------------------------------------------------ */
+/* Step 3: listen()                                                     */
+/* ------------------------------------------------------------------ */
+
+static void test_listen_makes_listener(void)
+{
+    struct sockaddr_storage addr;
+    int fd = bound_socket(AF_INET, &addr);
+
+    /* Bound but not listening: the kernel answers a SYN with a reset. */
+    int client = sl_connect_to(sa(&addr));
+    ck_assert_msg(client == -1 && errno == ECONNREFUSED, "harness: a bound socket accepted a connection");
+
+    int result = lab02_listen(fd, 5);
+    require_success(result, errno, "lab02_listen(fd, 5)");
+    require_listening(fd, &addr, 5, "the socket after lab02_listen(fd, 5)");
+
+    /* Now the same connect() succeeds: the kernel completes the handshake. */
+    client = sl_connect_to(sa(&addr));
+    ck_assert_msg(client != -1, "connecting after lab02_listen failed: %s", sl_errno_name(errno));
+    close(client);
+    close(fd);
+}
+
+static void test_handshake_before_accept(void)
+{
+    enum { CLIENTS = 3 };
+    struct sockaddr_storage addr;
+    struct sl_diag_socket children[CLIENTS + 1];
+    int clients[CLIENTS];
+    int fd = bound_socket(AF_INET, &addr);
+
+    int result = lab02_listen(fd, 8);
+    require_success(result, errno, "lab02_listen(fd, 8)");
+
+    /* Nobody calls accept(), yet every connect() completes. */
+    for (int i = 0; i < CLIENTS; i++) {
+        clients[i] = sl_connect_to(sa(&addr));
+        ck_assert_msg(clients[i] != -1, "client %d could not connect: %s", i + 1, sl_errno_name(errno));
+        struct sl_diag_socket k = tl_kernel_view(clients[i], "a client");
+        ck_assert_msg(k.state == SL_ESTABLISHED, "client %d is %s, expected ESTABLISHED", i + 1,
+                      sl_state_linux_name(k.state));
+    }
+    uint32_t queued = wait_accept_queue(fd, CLIENTS, KERNEL_WAIT_MS);
+    ck_assert_msg(queued == CLIENTS, "the listener's accept queue holds %u connections, expected %d", queued,
+                  CLIENTS);
+
+    /* The server's ends exist, ESTABLISHED, with no descriptor yet. */
+    int n = server_side_count(AF_INET, sl_addr_port(sa(&addr)), 0, SL_DIAG_STATE(TCP_ESTABLISHED), children,
+                              CLIENTS + 1);
+    ck_assert_msg(n == CLIENTS, "the kernel lists %d server-side connections on the port, expected %d", n, CLIENTS);
+    for (int i = 0; i < n; i++)
+        ck_assert_msg(children[i].inode == 0, "a queued connection already has a descriptor: who accepted it?");
+
+    for (int i = 0; i < CLIENTS; i++)
+        close(clients[i]);
+    close(fd);
+}
+
+static void test_backlog_bounds_queue(void)
+{
+    enum { BACKLOG = 2, FITS = BACKLOG + 1, EXTRA = 2 };
+    struct sockaddr_storage addr;
+    struct sl_diag_socket k;
+    int clients[FITS + EXTRA];
+    int fd = bound_socket(AF_INET, &addr);
+
+    int result = lab02_listen(fd, BACKLOG);
+    require_success(result, errno, "lab02_listen(fd, 2)");
+    require_listening(fd, &addr, BACKLOG, "the socket after lab02_listen(fd, 2)");
+
+    /* One client at a time, each completing before the next: Linux keeps
+     * backlog + 1 finished connections in the queue. */
+    for (int i = 0; i < FITS; i++) {
+        clients[i] = connect_nonblocking(&addr);
+        ck_assert_msg(wait_established(clients[i], KERNEL_WAIT_MS),
+                      "client %d of %d did not complete its handshake within %d ms, with backlog %d", i + 1, FITS,
+                      KERNEL_WAIT_MS, BACKLOG);
+    }
+    uint32_t queued = wait_accept_queue(fd, FITS, KERNEL_WAIT_MS);
+    ck_assert_msg(queued == FITS, "the accept queue holds %u connections with backlog %d; Linux holds %d", queued,
+                  BACKLOG, FITS);
+
+    /* The queue is full: the kernel drops the next SYNs. */
+    long overflows = listen_overflows();
+    for (int i = FITS; i < FITS + EXTRA; i++)
+        clients[i] = connect_nonblocking(&addr);
+    wait_overflows(overflows, EXTRA, KERNEL_WAIT_MS);
+    for (int i = FITS; i < FITS + EXTRA; i++) {
+        k = tl_kernel_view(clients[i], "a client beyond the backlog");
+        ck_assert_msg(k.state == SL_SYN_SENT,
+                      "client %d is %s: with backlog %d the kernel must complete only %d handshakes before accept()",
+                      i + 1, sl_state_linux_name(k.state), BACKLOG, FITS);
+        /* Its SYN was dropped: the server side has no trace of it. */
+        struct sl_diag_socket trace;
+        ck_assert_msg(server_side_count(AF_INET, sl_addr_port(sa(&addr)), sl_addr_port(sa(&k.local)),
+                                        SL_DIAG_ALL_STATES, &trace, 1) == 0,
+                      "the server side lists client %d as %s; its SYN should have been dropped", i + 1,
+                      sl_state_linux_name(trace.state));
+    }
+    ck_assert_msg(kernel_entry(fd, &k) == 1 && k.rqueue == FITS, "the accept queue grew to %u, beyond %d", k.rqueue,
+                  FITS);
+
+    for (int i = 0; i < FITS + EXTRA; i++)
+        close(clients[i]);
+    close(fd);
+}
+
+static void test_listen_error_keeps_fd(void)
+{
+    struct sockaddr_storage addr, server;
+    int fd = bound_socket(AF_INET, &addr);
+    int result = lab02_listen(fd, 4);
+    require_success(result, errno, "lab02_listen(fd, 4)");
+    close(fd);
+
+    /* listen() on a connected socket: EINVAL, and the socket is still the caller's. */
+    int listener = tl_listener(AF_INET, &server);
+    int client = tl_connect(&server);
+    result = lab02_listen(client, 4);
+    int err = errno;
+    require_failure(result, err, EINVAL, "lab02_listen on a connected socket");
+    ck_assert_msg(tl_fd_is_open(client), "lab02_listen closed the caller's socket: leave fd open when it fails");
+    close(client);
+    close(listener);
+}
+
+/* ------------------------------------------------------------------ */
+/* Step 4: accept()                                                     */
+/* ------------------------------------------------------------------ */
+
+static void check_accept_new_socket(int family)
+{
+    struct sockaddr_storage server, peer;
+    int listener = tl_listener(family, &server);
+    struct sl_diag_socket before = tl_kernel_view(listener, "the listener");
+    int client = tl_connect(&server);
+    struct sockaddr_storage client_addr = local_address(client, "the client");
+    wait_accept_queue(listener, 1, KERNEL_WAIT_MS);
+
+    memset(&peer, 0xAA, sizeof peer); /* garbage, so nothing passes by luck */
+    int conn = lab02_accept(listener, &peer);
+    require_success(conn, errno, "lab02_accept(listener)");
+    ck_assert_msg(conn != listener, "lab02_accept returned the listening descriptor; accept() returns a NEW one");
+    ck_assert_msg(tl_fd_is_open(conn), "lab02_accept returned %d, which is not an open descriptor", conn);
+
+    /* The new socket: ESTABLISHED, the listener's address on this end, the client's on the other. */
+    struct sl_diag_socket k = tl_kernel_view(conn, "the socket lab02_accept returned");
+    ck_assert_msg(k.inode != before.inode, "the accepted socket is the listening socket itself");
+    ck_assert_msg(k.state == SL_ESTABLISHED, "the accepted socket is %s, expected ESTABLISHED",
+                  sl_state_linux_name(k.state));
+    ck_assert_msg(sl_addr_equal(sa(&k.local), sa(&server)), "the accepted socket's local end is %s, expected %s",
+                  tl_str(&k.local, 0), tl_str(&server, 1));
+    ck_assert_msg(sl_addr_equal(sa(&k.remote), sa(&client_addr)),
+                  "the accepted socket's remote end is %s; the client is %s", tl_str(&k.remote, 0),
+                  tl_str(&client_addr, 1));
+    ck_assert_msg(sl_addr_equal(sa(&peer), sa(&client_addr)),
+                  "lab02_accept filled in the client address %s; the client is %s%s", tl_str(&peer, 0),
+                  tl_str(&client_addr, 1),
+                  family == AF_INET6 ? " (is the address length sizeof(struct sockaddr_storage)?)" : "");
+
+    /* The listener: the same socket, still LISTEN, its queue empty again. */
+    struct sl_diag_socket after = tl_kernel_view(listener, "the listener");
+    ck_assert_msg(after.inode == before.inode && after.state == SL_LISTEN,
+                  "after lab02_accept the listener is %s (inode %llu, before %llu); it must stay LISTEN",
+                  sl_state_linux_name(after.state), (unsigned long long)after.inode,
+                  (unsigned long long)before.inode);
+    ck_assert_msg(after.rqueue == 0, "the accept queue still holds %u connection(s)", after.rqueue);
+
+    close(conn);
+    close(client);
+    close(listener);
+}
+
+static void test_accept_new_socket(void)
+{
+    check_accept_new_socket(AF_INET);
+}
+
+static void test_accept_ipv6(void)
+{
+    require_ipv6();
+    check_accept_new_socket(AF_INET6);
+}
+
+static void test_accept_in_order(void)
+{
+    enum { CLIENTS = 3 };
+    struct sockaddr_storage server, peer;
+    int clients[CLIENTS], conns[CLIENTS];
+    struct sockaddr_storage client_addr[CLIENTS];
+    int listener = tl_listener(AF_INET, &server);
+
+    for (int i = 0; i < CLIENTS; i++) {
+        clients[i] = tl_connect(&server);
+        client_addr[i] = local_address(clients[i], "a client");
+    }
+    ck_assert_msg(wait_accept_queue(listener, CLIENTS, KERNEL_WAIT_MS) == CLIENTS, "harness: clients not queued");
+
+    /* The queue is first in, first out; each accept() takes one more. */
+    for (int i = 0; i < CLIENTS; i++) {
+        conns[i] = lab02_accept(listener, &peer);
+        require_success(conns[i], errno, "lab02_accept(listener)");
+        ck_assert_msg(conns[i] != listener,
+                      "lab02_accept returned the listening descriptor; accept() returns a NEW one");
+        struct sl_diag_socket k = tl_kernel_view(conns[i], "an accepted socket");
+        ck_assert_msg(sl_addr_equal(sa(&k.remote), sa(&client_addr[i])),
+                      "accept number %d gave the connection of %s; the queue's next was client %d, %s", i + 1,
+                      tl_str(&k.remote, 0), i + 1, tl_str(&client_addr[i], 1));
+        for (int j = 0; j < i; j++)
+            ck_assert_msg(conns[j] != conns[i], "lab02_accept returned descriptor %d twice", conns[i]);
+        struct sl_diag_socket l = tl_kernel_view(listener, "the listener");
+        ck_assert_msg(l.state == SL_LISTEN && l.rqueue == (uint32_t)(CLIENTS - 1 - i),
+                      "after %d accept(s) the listener is %s with %u queued, expected LISTEN with %d", i + 1,
+                      sl_state_linux_name(l.state), l.rqueue, CLIENTS - 1 - i);
+    }
+    for (int i = 0; i < CLIENTS; i++) {
+        close(conns[i]);
+        close(clients[i]);
+    }
+    close(listener);
+}
+
+static void test_accept_not_listening(void)
+{
+    struct sockaddr_storage server, peer, addr;
+    int listener = tl_listener(AF_INET, &server);
+    int client = tl_connect(&server);
+    int conn = lab02_accept(listener, &peer);
+    require_success(conn, errno, "lab02_accept(listener)");
+    close(conn);
+    close(client);
+    close(listener);
+
+    /* A bound socket that never called listen() has no queue: EINVAL. */
+    int fd = bound_socket(AF_INET, &addr);
+    int before = tl_open_fd_count();
+    int result = lab02_accept(fd, &peer);
+    int err = errno;
+    int after = tl_open_fd_count();
+    if (result >= 0 && result != fd)
+        close(result);
+    require_failure(result, err, EINVAL, "lab02_accept on a socket that is not listening");
+    ck_assert_msg(after == before, "a failed lab02_accept changed the number of open descriptors (%d, then %d)",
+                  before, after);
+    close(fd);
+}
+
+/* ------------------------------------------------------------------ */
+/* Step 5: The whole server                                             */
+/* ------------------------------------------------------------------ */
+
+static void check_open_server(int family)
+{
+    struct sockaddr_storage want;
+    int fd = lab02_open_server(family, 0, 4);
+    require_success(fd, errno, family == AF_INET6 ? "lab02_open_server(AF_INET6, 0, 4)"
+                                                  : "lab02_open_server(AF_INET, 0, 4)");
+    ck_assert_msg(tl_fd_is_open(fd), "lab02_open_server returned %d, which is not an open descriptor", fd);
+
+    struct sockaddr_storage got = local_address(fd, "the server's socket");
+    tl_loopback(family, &want);
+    sl_addr_set_port((struct sockaddr *)&want, sl_addr_port(sa(&got)));
+    require_listening(fd, &want, 4, "the socket lab02_open_server returned");
+
+    /* A client's connection lands in its queue. */
+    int client = tl_connect(&want);
+    ck_assert_msg(wait_accept_queue(fd, 1, KERNEL_WAIT_MS) == 1, "a client connected, but the server's queue is empty");
+    close(client);
+    close(fd);
+}
+
+static void test_open_server_listens(void)
+{
+    check_open_server(AF_INET);
+}
+
+static void test_open_server_ipv6(void)
+{
+    require_ipv6();
+    check_open_server(AF_INET6);
+}
+
+static void test_open_server_chosen_port(void)
+{
+    struct sockaddr_storage want;
+    int fd = -1, err = 0;
+
+    for (int attempt = 0; attempt < 5; attempt++) {
+        free_port(AF_INET, &want);
+        fd = lab02_open_server(AF_INET, sl_addr_port(sa(&want)), 3);
+        err = errno;
+        if (fd != -1 || err != EADDRINUSE)
+            break;
+    }
+    require_success(fd, err, "lab02_open_server(AF_INET, a free port, 3)");
+    require_listening(fd, &want, 3, "the socket lab02_open_server returned");
+    close(fd);
+}
+
+static void test_open_server_addr_in_use(void)
+{
+    struct sockaddr_storage server;
+    int fd = lab02_open_server(AF_INET, 0, 4);
+    require_success(fd, errno, "lab02_open_server(AF_INET, 0, 4)");
+    close(fd);
+
+    /* The port is taken: the error is bind()'s, and nothing stays open. */
+    int listener = tl_listener(AF_INET, &server);
+    int before = tl_open_fd_count();
+    int result = lab02_open_server(AF_INET, sl_addr_port(sa(&server)), 4);
+    int err = errno;
+    int after = tl_open_fd_count();
+    if (result >= 0)
+        close(result);
+    require_failure(result, err, EADDRINUSE, "lab02_open_server on a port a listener holds");
+    ck_assert_msg(after == before,
+                  "after the failed lab02_open_server the process has %d descriptors open, before it had %d: "
+                  "close the socket before returning -1",
+                  after, before);
+    close(listener);
+}
+
+/* ------------------------------------------------------------------ */
+/* Step 6: An echo server                                               */
+/* ------------------------------------------------------------------ */
+
+/* What the student's echo server, run in a child process, reports back. */
+struct echo_report {
+    int result;          /* lab02_echo_serve's return value */
+    int err;             /* errno after it */
+    int fds_before;      /* descriptors open in the child before the call */
+    int fds_after;       /* ... and after it */
+    bool listener_kept;  /* listen_fd still open, still the same socket */
+};
+
+struct echo_server {
+    pid_t pid;
+    int report_fd;             /* read end: one struct echo_report when the call returns */
+    int hold_fd;               /* write end: the child exits when this is closed */
+    bool reported;             /* the report has been read into `report` */
+    bool died;                 /* the child ended without reporting */
+    struct echo_report report;
+};
+
+/*
+ * Run lab02_echo_serve(listen_fd, nclients) in a child process, so that a
+ * server that never returns cannot stop the test. After the call the
+ * child reports and then stays alive, its descriptors as the student's
+ * code left them, until the test closes hold_fd (or ends).
+ */
+static struct echo_server start_echo_server(int listen_fd, int nclients)
+{
+    int report[2], hold[2];
+    struct echo_server server = { 0 };
+
+    ck_assert_msg(pipe(report) == 0 && pipe(hold) == 0, "harness: pipe: %s", sl_errno_name(errno));
+    server.pid = fork();
+    ck_assert_msg(server.pid != -1, "harness: fork: %s", sl_errno_name(errno));
+    if (server.pid == 0) {
+        struct echo_report r = { 0 };
+        uint64_t inode = sl_socket_inode(listen_fd);
+        char byte;
+
+        close(report[0]);
+        close(hold[1]);
+        r.fds_before = count_open_fds();
+        r.result = lab02_echo_serve(listen_fd, nclients);
+        r.err = errno;
+        r.fds_after = count_open_fds();
+        r.listener_kept = sl_socket_inode(listen_fd) == inode;
+        if (write(report[1], &r, sizeof r) != (ssize_t)sizeof r)
+            _exit(1);
+        while (read(hold[0], &byte, 1) > 0)
+            continue;
+        _exit(0);
+    }
+    close(report[1]);
+    close(hold[0]);
+    server.report_fd = report[0];
+    server.hold_fd = hold[1];
+    return server;
+}
+
+/*
+ * Wait, at most timeout_ms, for the child's report. Returns false if none
+ * came; server->died tells a child that ended without one (it crashed, or
+ * the student's code called exit()) from one still running.
+ */
+static bool read_echo_report(struct echo_server *server, int timeout_ms)
+{
+    if (!server->reported && !server->died && sl_wait_readable(server->report_fd, timeout_ms) == 1) {
+        ssize_t n = read(server->report_fd, &server->report, sizeof server->report);
+        server->reported = n == (ssize_t)sizeof server->report;
+        server->died = !server->reported;
+    }
+    return server->reported;
+}
+
+/* Fail the test, naming the cause, when the echo server's child died. */
+static void require_alive(struct echo_server *server)
+{
+    int status;
+
+    if (!server->died)
+        return;
+    ck_assert_msg(waitpid(server->pid, &status, 0) == server->pid, "harness: waitpid: %s", sl_errno_name(errno));
+    server->pid = -1;
+    if (WIFSIGNALED(status))
+        ck_abort_msg("the process running lab02_echo_serve was killed by signal %d (%s) before the call returned",
+                     WTERMSIG(status), strsignal(WTERMSIG(status)));
+    ck_abort_msg("the process running lab02_echo_serve exited (status %d) before the call returned: "
+                 "no exit() in lab code",
+                 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+}
+
+static void stop_echo_server(struct echo_server *server)
+{
+    close(server->hold_fd);
+    close(server->report_fd);
+    if (server->pid > 0) {
+        kill(server->pid, SIGKILL);
+        waitpid(server->pid, NULL, 0);
+    }
+}
+
+/* One client of the echo tests: non-blocking, so no test can deadlock. */
+struct echo_client {
+    int fd;
+    unsigned char *sent;
+    unsigned char *received;
+    size_t size;        /* bytes to send (and to get back) */
+    size_t room;        /* size of received: more than size, to see extra bytes */
+    size_t written;
+    size_t got;
+    bool shut;          /* shutdown(SHUT_WR) done */
+    bool eof;           /* the server closed */
+    int error;          /* errno of a failed read or write, 0 if none */
+};
+
+static void client_start(struct echo_client *c, const struct sockaddr_storage *server, int number, size_t size)
+{
+    memset(c, 0, sizeof *c);
+    c->size = size;
+    c->room = size + 4096;
+    c->sent = malloc(size + 1);
+    c->received = malloc(c->room);
+    ck_assert_msg(c->sent && c->received, "harness: out of memory");
+    /* Bytes that depend on the client's number: another client's echo
+     * can never pass for this one's. */
+    for (size_t i = 0; i < size; i++)
+        c->sent[i] = (unsigned char)(number * 89 + i * 7 + i / 251);
+    /* A blocking connect is fine: the kernel completes it without accept(). */
+    c->fd = tl_connect(server);
+    ck_assert_msg(fcntl(c->fd, F_SETFL, O_NONBLOCK) == 0, "harness: fcntl: %s", sl_errno_name(errno));
+}
+
+static bool client_done(const struct echo_client *c)
+{
+    return c->eof || c->error != 0;
+}
+
+/* One round of progress for c, after poll() said revents. */
+static void client_step(struct echo_client *c, short revents)
+{
+    if ((revents & POLLOUT) && c->written < c->size) {
+        ssize_t n = write(c->fd, c->sent + c->written, c->size - c->written);
+        if (n > 0)
+            c->written += (size_t)n;
+        else if (n == -1 && errno != EAGAIN && errno != EINTR)
+            c->error = errno;
+    }
+    if (c->written == c->size && !c->shut && c->error == 0) {
+        shutdown(c->fd, SHUT_WR); /* "finished sending": the server reads EOF */
+        c->shut = true;
+    }
+    if (revents & (POLLIN | POLLHUP | POLLERR)) {
+        ssize_t n = read(c->fd, c->received + c->got, c->room - c->got);
+        if (n == 0)
+            c->eof = true;
+        else if (n > 0)
+            c->got += (size_t)n;
+        else if (errno != EAGAIN && errno != EINTR)
+            c->error = errno;
+        if (c->got == c->room)
+            c->eof = true; /* far more than was sent: stop reading */
+    }
+}
+
+/*
+ * Has the server returned while still holding connections on port? Once it
+ * has returned it closes nothing more, so a server-side socket still in
+ * ESTABLISHED or CLOSE_WAIT will never send its client an EOF. (A server
+ * that closed its connections leaves them in LAST_ACK or later: close()
+ * changes the state before it returns.)
+ */
+static bool server_left_connections(const struct echo_server *server, uint16_t port)
+{
+    struct sl_diag_socket k;
+
+    return server->reported && server->report.result == 0 &&
+           server_side_count(AF_INET, port, 0, SL_DIAG_STATE(TCP_ESTABLISHED) | SL_DIAG_STATE(TCP_CLOSE_WAIT), &k,
+                             1) > 0;
+}
+
+/*
+ * Drive every client until each has sent its bytes and read the server's
+ * EOF, or failed, or the deadline passes. Returns early when the server has
+ * returned and nothing more can come: it failed, or it returned but left
+ * connections open.
+ */
+static void drive_clients(struct echo_client *clients, int n, struct echo_server *server, uint16_t port,
+                          int timeout_ms)
+{
+    long long deadline = sl_now_ms() + timeout_ms;
+    struct pollfd fds[9];
+
+    ck_assert(n < 9);
+    for (;;) {
+        int active = 0;
+        for (int i = 0; i < n; i++) {
+            const struct echo_client *c = &clients[i];
+            fds[i].fd = client_done(c) ? -1 : c->fd;
+            fds[i].events = (short)(POLLIN | (c->written < c->size ? POLLOUT : 0));
+            fds[i].revents = 0;
+            active += !client_done(c);
+        }
+        fds[n] = (struct pollfd){ .fd = server->reported || server->died ? -1 : server->report_fd, .events = POLLIN };
+        long long left = deadline - sl_now_ms();
+        if (active == 0 || left <= 0)
+            return;
+        if (poll(fds, (nfds_t)n + 1, (int)left) == -1) {
+            ck_assert_msg(errno == EINTR, "harness: poll: %s", sl_errno_name(errno));
+            continue;
+        }
+        if (fds[n].revents && !read_echo_report(server, 0) && server->died)
+            return;
+        if (server->reported && server->report.result == -1)
+            return;
+        for (int i = 0; i < n; i++)
+            client_step(&clients[i], fds[i].revents);
+        if (server_left_connections(server, port)) {
+            /* What the server wrote before returning may still be on its
+             * way: read it, so the failure names what is really missing. */
+            for (int i = 0; i < n; i++)
+                while (!client_done(&clients[i]) && clients[i].got < clients[i].size &&
+                       sl_wait_readable(clients[i].fd, 200) == 1)
+                    client_step(&clients[i], POLLIN);
+            return;
+        }
+    }
+}
+
+/* Each client got back exactly what it sent, then EOF. */
+static void require_echoed(const struct echo_client *clients, int n)
+{
+    for (int i = 0; i < n; i++) {
+        const struct echo_client *c = &clients[i];
+        ck_assert_msg(c->error == 0, "client %d of %d: %s on the connection (was it closed before the echo?)",
+                      i + 1, n, sl_errno_name(c->error));
+        ck_assert_msg(c->written == c->size, "client %d of %d could send only %zu of its %zu bytes", i + 1, n,
+                      c->written, c->size);
+        ck_assert_msg(c->got <= c->size, "client %d of %d got back %zu bytes; it sent only %zu", i + 1, n, c->got,
+                      c->size);
+        ck_assert_msg(c->got == c->size,
+                      "client %d of %d got back %zu of the %zu bytes it sent%s: does the server echo every byte "
+                      "to the accepted socket, and serve the clients one after another?",
+                      i + 1, n, c->got, c->size, c->eof ? ", then the connection closed" : " in time");
+        ck_assert_msg(memcmp(c->sent, c->received, c->size) == 0,
+                      "client %d of %d got %zu bytes back, but not the bytes it sent", i + 1, n, c->size);
+        ck_assert_msg(c->eof,
+                      "client %d of %d got its echo but never EOF: the server must close each connection once the "
+                      "client has finished (unclosed, the server's end stays in CLOSE_WAIT)",
+                      i + 1, n);
+    }
+}
+
+static void clients_close(struct echo_client *clients, int n)
+{
+    for (int i = 0; i < n; i++) {
+        close(clients[i].fd);
+        free(clients[i].sent);
+        free(clients[i].received);
+    }
+}
+
+/* The server's report: it returned 0 and kept its listening socket. */
+static const struct echo_report *require_served(struct echo_server *server, int nclients)
+{
+    bool reported = read_echo_report(server, KERNEL_WAIT_MS);
+    require_alive(server);
+    ck_assert_msg(reported,
+                  "lab02_echo_serve(listen_fd, %d) did not return after its %d clients were done", nclients,
+                  nclients);
+    require_success(server->report.result, server->report.err, "lab02_echo_serve");
+    ck_assert_msg(server->report.result == 0, "lab02_echo_serve returned %d, expected 0", server->report.result);
+    ck_assert_msg(server->report.listener_kept, "lab02_echo_serve closed listen_fd; it belongs to the caller");
+    return &server->report;
+}
+
+/* Serve clients of the given sizes with the student's server; check the echoes. */
+static void run_echo(const size_t *sizes, int n, bool check_descriptors)
+{
+    struct sockaddr_storage addr;
+    struct echo_client clients[8];
+    int listener = tl_listener(AF_INET, &addr);
+    struct echo_server server = start_echo_server(listener, n);
+
+    /* Every client connects at once: the ones after the first wait, their
+     * connections complete, in the listener's queue. */
+    for (int i = 0; i < n; i++)
+        client_start(&clients[i], &addr, i + 1, sizes[i]);
+    drive_clients(clients, n, &server, sl_addr_port(sa(&addr)), ECHO_DEADLINE_MS);
+    require_alive(&server);
+
+    /* A failed server first: its errno is the cause, the clients' trouble the symptom. */
+    if (server.reported && server.report.result == -1) {
+        int err = server.report.err;
+        ck_assert_msg(err != ENOTCONN,
+                      "lab02_echo_serve returned -1 with errno ENOTCONN: read() or write() on a socket with no "
+                      "connection. Is it the listening fd? Echo on the fd accept() returned.");
+        ck_assert_msg(err != EBADF,
+                      "lab02_echo_serve returned -1 with errno EBADF: a call on a descriptor that is not open. "
+                      "Was listen_fd closed after the first client?");
+        require_success(server.report.result, err, "lab02_echo_serve");
+    }
+    require_echoed(clients, n);
+    const struct echo_report *r = require_served(&server, n);
+
+    if (check_descriptors) {
+        ck_assert_msg(r->fds_after == r->fds_before,
+                      "the echo server's process had %d descriptors open before lab02_echo_serve and %d after: "
+                      "close every connection you accept",
+                      r->fds_before, r->fds_after);
+        /* The server process is still alive: a connection it did not
+         * close shows in the kernel's table as CLOSE_WAIT (the client sent
+         * its FIN, the server never did). */
+        struct sl_diag_socket left;
+        int open = server_side_count(AF_INET, sl_addr_port(sa(&addr)), 0,
+                                     SL_DIAG_STATE(TCP_ESTABLISHED) | SL_DIAG_STATE(TCP_CLOSE_WAIT), &left, 1);
+        ck_assert_msg(open == 0,
+                      "the kernel still lists %d server-side connection(s) on the port, e.g. %s to %s: the "
+                      "server did not close it",
+                      open, sl_state_linux_name(left.state), tl_str(&left.remote, 0));
+        struct sl_diag_socket l = tl_kernel_view(listener, "the listener");
+        ck_assert_msg(l.state == SL_LISTEN, "the listener is %s after the echo server", sl_state_linux_name(l.state));
+    }
+    stop_echo_server(&server);
+    clients_close(clients, n);
+    close(listener);
+}
+
+static void test_echo_one_client(void)
+{
+    static const size_t sizes[] = { 100000 };
+    run_echo(sizes, 1, false);
+}
+
+static void test_echo_clients_in_turn(void)
+{
+    static const size_t sizes[] = { 3000, 70000, 1 };
+    run_echo(sizes, 3, false);
+}
+
+static void test_echo_closes_descriptors(void)
+{
+    static const size_t sizes[] = { 500, 2000 };
+    run_echo(sizes, 2, true);
+}
+
+/* ------------------------------------------------------------------ */
+/* Step 7: A client                                                     */
+/* ------------------------------------------------------------------ */
+
+/* How the harness's echo server ended (its child's exit status). */
+enum { HARNESS_SAW_EOF = 0, HARNESS_NO_CLIENT = 2, HARNESS_NO_EOF = 3, HARNESS_IO_ERROR = 4 };
+
+/*
+ * The harness's own echo server for one client, in a child process: it
+ * echoes until EOF, but closes the connection anyway after a deadline, so
+ * a client that never says it has finished is not stuck for ever.
+ */
+static pid_t start_harness_echo(int listen_fd)
+{
+    pid_t pid = fork();
+
+    ck_assert_msg(pid != -1, "harness: fork: %s", sl_errno_name(errno));
+    if (pid != 0)
+        return pid;
+    if (sl_wait_readable(listen_fd, HARNESS_SERVER_DEADLINE_MS) != 1)
+        _exit(HARNESS_NO_CLIENT);
+    int conn = accept(listen_fd, NULL, NULL);
+    if (conn == -1)
+        _exit(HARNESS_NO_CLIENT);
+    long long deadline = sl_now_ms() + HARNESS_SERVER_DEADLINE_MS;
+    char buffer[4096];
+    for (;;) {
+        long long left = deadline - sl_now_ms();
+        if (left <= 0 || sl_wait_readable(conn, (int)left) != 1)
+            _exit(HARNESS_NO_EOF); /* exiting closes conn: the client reads EOF */
+        ssize_t n = read(conn, buffer, sizeof buffer);
+        if (n == 0)
+            break;
+        if (n < 0 || write(conn, buffer, (size_t)n) != n)
+            _exit(HARNESS_IO_ERROR);
+    }
+    close(conn);
+    _exit(HARNESS_SAW_EOF);
+}
+
+/*
+ * The harness server's exit status. When the student's call failed, no
+ * client is coming: stop the server at once instead of letting it wait.
+ */
+static int reap(pid_t pid, bool call_failed)
+{
+    int status;
+
+    if (call_failed)
+        kill(pid, SIGKILL);
+    ck_assert_msg(waitpid(pid, &status, 0) == pid, "harness: waitpid: %s", sl_errno_name(errno));
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* One request to the harness's echo server on family's loopback. */
+static void check_request(int family)
+{
+    struct sockaddr_storage server;
+    char msg[2000], reply[4000];
+    int listener = tl_listener(family, &server);
+    pid_t pid = start_harness_echo(listener);
+
+    for (size_t i = 0; i < sizeof msg; i++)
+        msg[i] = (char)('a' + i % 26);
+    int before = tl_open_fd_count();
+    ssize_t n = lab02_echo_request(sa(&server), sa_len(&server), msg, sizeof msg, reply, sizeof reply);
+    int err = errno;
+    int after = tl_open_fd_count();
+    int status = reap(pid, n == -1);
+
+    require_success(n, err,
+                    family == AF_INET6 ? "lab02_echo_request([::1]:port)" : "lab02_echo_request(127.0.0.1:port)");
+    ck_assert_msg(status != HARNESS_NO_CLIENT, "lab02_echo_request returned %zd, but no client ever connected", n);
+    ck_assert_msg(status != HARNESS_NO_EOF,
+                  "the server never read EOF, so it closed the connection after %d ms: after sending, call "
+                  "shutdown(fd, SHUT_WR)",
+                  HARNESS_SERVER_DEADLINE_MS);
+    ck_assert_msg(status == HARNESS_SAW_EOF, "the harness's echo server failed (status %d)", status);
+    ck_assert_msg(n == (ssize_t)sizeof msg, "lab02_echo_request returned %zd; the server echoed %zu bytes", n,
+                  sizeof msg);
+    ck_assert_msg(memcmp(reply, msg, sizeof msg) == 0, "the reply is not the echo of the message");
+    ck_assert_msg(after == before, "lab02_echo_request left %d descriptor(s) open: close the socket", after - before);
+    close(listener);
+}
+
+static void test_request_round_trip(void)
+{
+    check_request(AF_INET);
+}
+
+static void test_request_ipv6(void)
+{
+    require_ipv6();
+    check_request(AF_INET6);
+}
+
+static void test_request_refused(void)
+{
+    struct sockaddr_storage server, closed;
+    char msg[] = "ping", reply[16];
+    int listener = tl_listener(AF_INET, &server);
+    pid_t pid = start_harness_echo(listener);
+    ssize_t n = lab02_echo_request(sa(&server), sa_len(&server), msg, 4, reply, sizeof reply);
+    int err = errno;
+    reap(pid, n == -1);
+    require_success(n, err, "lab02_echo_request(127.0.0.1:port of an echo server)");
+    close(listener);
+
+    /* Nobody listens there: the kernel answers the SYN with a reset. */
+    free_port(AF_INET, &closed);
+    int before = tl_open_fd_count();
+    n = lab02_echo_request(sa(&closed), sa_len(&closed), msg, 4, reply, sizeof reply);
+    err = errno;
+    int after = tl_open_fd_count();
+    require_failure(n, err, ECONNREFUSED, "lab02_echo_request to a port nobody listens on");
+    ck_assert_msg(after == before,
+                  "a refused lab02_echo_request left %d descriptor(s) open: close the socket before returning -1",
+                  after - before);
+}
+
+/* ------------------------------------------------------------------ */
+/* The table                                                            */
+/* ------------------------------------------------------------------ */
+
+static const struct grade_step steps[] = {
+    { 1, "socket()",
+      "Return socket(family, SOCK_STREAM, 0): the family you were given (AF_INET or AF_INET6), SOCK_STREAM "
+      "for TCP. Nothing more: the grader checks the new socket has no address yet." },
+    { 2, "bind()",
+      "Fill a zeroed sockaddr_in (127.0.0.1, htons(port)) or sockaddr_in6 (in6addr_loopback, htons(port)), "
+      "bind(), then getsockname() and return ntohs() of the port. If bind() fails, return -1 at once and "
+      "leave fd open: it is the caller's." },
+    { 3, "listen()",
+      "listen() is what makes the kernel answer SYNs; without it connect() is refused. Pass the caller's "
+      "backlog unchanged: the kernel completes up to backlog + 1 handshakes before anyone calls accept()." },
+    { 4, "accept()",
+      "accept() returns a NEW fd; the listening fd stays open and LISTEN. Give accept() a sockaddr_storage "
+      "and a length set to its size, and return accept()'s result, not listen_fd." },
+    { 5, "The whole server",
+      "Call your steps 1, 2 and 3 in that order. If bind or listen fails, close the socket with "
+      "close_keep_errno() and return -1: no other call in between, so errno is still bind()'s." },
+    { 6, "An echo server",
+      "accept(), then read() and write() on the ACCEPTED fd until read() returns 0, then close that fd and "
+      "accept the next client. Never close listen_fd. write() may write less than asked: loop." },
+    { 7, "A client",
+      "socket(server->sa_family, ...), connect(), write everything, shutdown(fd, SHUT_WR) so the server reads "
+      "EOF, read until read() returns 0, close(). If connect() fails, close the socket before returning -1." },
+};
+
+/* Designated fields: a field added to struct grade_test later defaults to 0. */
+static const struct grade_test tests[] = {
+    { .step = 1, .name = "socket_is_tcp", .points = 2, .run = test_socket_is_tcp, .timeout_s = 5,
+      .description = "an AF_INET SOCK_STREAM TCP socket, with no address and not yet in the kernel's table" },
+    { .step = 1, .name = "socket_ipv6", .points = 1, .run = test_socket_ipv6, .timeout_s = 5,
+      .description = "lab02_socket(AF_INET6) gives an IPv6 TCP socket", .needs = "IPv6 on loopback" },
+    { .step = 1, .name = "socket_bad_family", .points = 1, .run = test_socket_bad_family, .timeout_s = 5,
+      .description = "an unknown family gives -1/EAFNOSUPPORT and no descriptor" },
+    { .step = 2, .name = "bind_port_zero", .points = 2, .run = test_bind_port_zero, .timeout_s = 5,
+      .description = "port 0: the kernel lists the socket bound to 127.0.0.1 and the port returned, not listening" },
+    { .step = 2, .name = "bind_chosen_port", .points = 2, .run = test_bind_chosen_port, .timeout_s = 5,
+      .description = "a chosen port: the kernel lists exactly that port (htons)" },
+    { .step = 2, .name = "bind_address_in_use", .points = 1, .run = test_bind_address_in_use, .timeout_s = 5,
+      .description = "a port a listener holds gives -1/EADDRINUSE; the caller's socket stays open" },
+    { .step = 2, .name = "bind_ipv6", .points = 1, .run = test_bind_ipv6, .timeout_s = 5,
+      .description = "AF_INET6: bound to [::1] and the port returned", .needs = "IPv6 on loopback" },
+    { .step = 3, .name = "listen_makes_listener", .points = 2, .run = test_listen_makes_listener, .timeout_s = 5,
+      .description = "refused before listen(); after it the kernel lists LISTEN with the backlog, and connects work" },
+    { .step = 3, .name = "handshake_before_accept", .points = 2, .run = test_handshake_before_accept,
+      .timeout_s = 5,
+      .description = "3 clients ESTABLISHED with no accept(): the listener's queue holds 3, with no descriptors" },
+    { .step = 3, .name = "backlog_bounds_queue", .points = 2, .run = test_backlog_bounds_queue, .timeout_s = 5,
+      .description = "backlog 2: 3 connections complete, the next clients stay in SYN_SENT" },
+    { .step = 3, .name = "listen_error_keeps_fd", .points = 1, .run = test_listen_error_keeps_fd, .timeout_s = 5,
+      .description = "listen on a connected socket gives -1/EINVAL; the socket stays open" },
+    { .step = 4, .name = "accept_new_socket", .points = 3, .run = test_accept_new_socket, .timeout_s = 5,
+      .description = "a new ESTABLISHED socket, listener's address to the client's; the listener stays LISTEN" },
+    { .step = 4, .name = "accept_in_order", .points = 2, .run = test_accept_in_order, .timeout_s = 5,
+      .description = "3 queued connections come out first in, first out; the queue shrinks by one each time" },
+    { .step = 4, .name = "accept_not_listening", .points = 1, .run = test_accept_not_listening, .timeout_s = 5,
+      .description = "accept on a socket that is not listening gives -1/EINVAL and no descriptor" },
+    { .step = 4, .name = "accept_ipv6", .points = 1, .run = test_accept_ipv6, .timeout_s = 5,
+      .description = "on [::1]: the client's whole IPv6 address comes back", .needs = "IPv6 on loopback" },
+    { .step = 5, .name = "open_server_listens", .points = 2, .run = test_open_server_listens, .timeout_s = 5,
+      .description = "the kernel lists the returned fd as LISTEN on 127.0.0.1, with the backlog given" },
+    { .step = 5, .name = "open_server_chosen_port", .points = 1, .run = test_open_server_chosen_port,
+      .timeout_s = 5, .description = "a chosen port: LISTEN on exactly that port" },
+    { .step = 5, .name = "open_server_addr_in_use", .points = 2, .run = test_open_server_addr_in_use,
+      .timeout_s = 5, .description = "a port in use gives -1/EADDRINUSE (bind's errno) and leaves nothing open" },
+    { .step = 5, .name = "open_server_ipv6", .points = 1, .run = test_open_server_ipv6, .timeout_s = 5,
+      .description = "AF_INET6: LISTEN on [::1]", .needs = "IPv6 on loopback" },
+    { .step = 6, .name = "echo_one_client", .points = 2, .run = test_echo_one_client, .timeout_s = 8,
+      .description = "one client gets back exactly its 100000 bytes, then EOF" },
+    { .step = 6, .name = "echo_clients_in_turn", .points = 3, .run = test_echo_clients_in_turn, .timeout_s = 8,
+      .description = "3 clients connected at once, served in turn: each gets back exactly its own bytes" },
+    { .step = 6, .name = "echo_closes_descriptors", .points = 2, .run = test_echo_closes_descriptors,
+      .timeout_s = 8,
+      .description = "every accepted fd closed (no CLOSE_WAIT left), the listener kept open and LISTEN" },
+    { .step = 7, .name = "request_round_trip", .points = 2, .run = test_request_round_trip, .timeout_s = 5,
+      .description = "2000 bytes echoed back exactly; the server read EOF; no descriptor left open" },
+    { .step = 7, .name = "request_refused", .points = 2, .run = test_request_refused, .timeout_s = 5,
+      .description = "to a port nobody listens on: -1/ECONNREFUSED and no descriptor left open" },
+    { .step = 7, .name = "request_ipv6", .points = 1, .run = test_request_ipv6, .timeout_s = 5,
+      .description = "the same request to [::1]", .needs = "IPv6 on loopback" },
+};
+
+GRADE_LAB("02", "The server's syscalls", steps, tests);
