@@ -138,6 +138,13 @@ static void prepare_test_process(const struct grade_test *test, bool grader_is_r
         if (fd > STDERR_FILENO)
             close(fd);
     }
+    /*
+     * Check's runner catches SIGTERM and SIGINT to pass them on to the test's
+     * process group; a test (and the workers a student's code forks) must
+     * not inherit that, or a worker told to stop would signal its siblings.
+     */
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGINT, SIG_DFL);
     /* Unbuffered: a test that fails ends with _exit(), which flushes nothing. */
     setvbuf(stdout, NULL, _IONBF, 0);
     /* An output flood stops at the limit: writes then fail with EFBIG. */

@@ -1,0 +1,1319 @@
+/*
+ * tests.c - the graded tests of Lab 05, "SO_REUSEPORT listeners".
+ *
+ * Every test checks what the kernel did, not what the student's code said
+ * or printed:
+ *   - how many sockets are in LISTEN on a port, and which (their inodes), from
+ *     the kernel's socket table (sock_diag);
+ *   - how many connections wait in each listener's accept queue (the LISTEN
+ *     entry's rqueue), to see which listener the kernel chose;
+ *   - which socket each worker process holds (/proc/PID/fd);
+ *   - what a real client receives from each worker;
+ *   - which processes exist and which are reaped (kill(pid, 0), waitpid()).
+ * The harness's own sockets (with or without SO_REUSEPORT) ask the kernel
+ * for its verdict on a port: a bind() that must succeed or fail.
+ *
+ * A test first requires the call it grades to work, so the untouched
+ * skeleton (every function fails with ENOSYS) scores nothing, even where a
+ * test expects a failure. No test uses a fixed port: the first socket binds
+ * port 0 and the others reuse the port it got. Nothing is left to a guessed
+ * sleep: the tests poll the kernel's table with a bound. Step 6 is graded
+ * with the harness's own workers, so it does not depend on step 5.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lab.h"
+#include "testlib.h"
+
+/* How long a test waits for listeners to appear or connections to queue. */
+#define WAIT_MS 2000
+
+/* Connections sent to the workers: enough that every worker gets some. */
+#define WORKER_CONNECTIONS 200
+#define WORKERS 4
+
+/* Connections sent in the tests that count a listener's accept queue. */
+#define QUEUED 20
+
+/*
+ * The state number sock_diag gives a TCP socket that is bound but neither
+ * listening nor connected (TCP_BOUND_INACTIVE). Such sockets are listed only
+ * when this bit is asked for; the C library does not name it.
+ */
+#define BOUND_INACTIVE_STATE 13
+
+/* What the harness's own sockets set before bind(). */
+enum harness_option {
+    PLAIN = 0,
+    WITH_REUSEADDR = 1,
+    WITH_REUSEPORT = 2,
+};
+
+/* ------------------------------------------------------------------ */
+/* Helpers                                                              */
+/* ------------------------------------------------------------------ */
+
+static const struct sockaddr *sa(const struct sockaddr_storage *addr)
+{
+    return (const struct sockaddr *)addr;
+}
+
+static socklen_t sa_len(const struct sockaddr_storage *addr)
+{
+    return sl_addr_len(sa(addr));
+}
+
+static void address(const char *ip, uint16_t port, struct sockaddr_storage *addr)
+{
+    socklen_t len;
+
+    ck_assert_msg(sl_addr_parse(ip, port, addr, &len) == 0, "harness: bad address %s", ip);
+}
+
+/* The parent of process pid (the 4th field of /proc/PID/stat), or -1. */
+static int parent_of(pid_t pid)
+{
+    char path[64], text[512];
+    int ppid = -1;
+    FILE *f;
+
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    f = fopen(path, "r");
+    if (f == NULL)
+        return -1;
+    /* The command name may hold spaces or ')': read after the last ')'. */
+    if (fgets(text, sizeof text, f) != NULL && strrchr(text, ')') != NULL)
+        sscanf(strrchr(text, ')') + 1, " %*c %d", &ppid);
+    fclose(f);
+    return ppid;
+}
+
+/* Is pid a child of this process (alive, or a zombie not yet reaped)? */
+static bool is_our_child(pid_t pid)
+{
+    return pid > 1 && parent_of(pid) == getpid();
+}
+
+/*
+ * End every child process of this test (the student's workers, the
+ * harness's own) and reap them. It looks for our children in /proc rather
+ * than trusting a pool the student's code filled in: a wrong pid there must
+ * never make the harness signal a process that is not ours.
+ */
+static void end_our_children(void)
+{
+    /* A child may fork again while we look: look until none is left. */
+    for (int round = 0; round < 10; round++) {
+        DIR *proc = opendir("/proc");
+        struct dirent *e;
+        int found = 0;
+
+        if (proc == NULL)
+            break;
+        while ((e = readdir(proc)) != NULL) {
+            if (e->d_name[0] < '1' || e->d_name[0] > '9' || !is_our_child((pid_t)atoi(e->d_name)))
+                continue;
+            kill((pid_t)atoi(e->d_name), SIGKILL);
+            found++;
+        }
+        closedir(proc);
+        for (int i = 0; i < found; i++)
+            if (waitpid(-1, NULL, 0) == -1)
+                break;
+        while (waitpid(-1, NULL, WNOHANG) > 0)
+            continue;
+        if (found == 0)
+            break;
+    }
+}
+
+/* Fail the test, after ending every process it started. */
+static void fail_test(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+static void fail_test(const char *fmt, ...)
+{
+    char message[1024];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof message, fmt, ap);
+    va_end(ap);
+    end_our_children();
+    ck_abort_msg("%s", message);
+    abort(); /* not reached */
+}
+
+/*
+ * Fail when a call that had to succeed returned -1; err is the errno saved
+ * right after the call. ENOSYS is the skeleton's placeholder.
+ */
+static void require_success(int result, int err, const char *call)
+{
+    if (result == -1)
+        fail_test("%s returned -1 with errno %s (%s)%s", call, sl_errno_name(err), strerror(err),
+                  err == ENOSYS ? ": this step is not written yet" : "");
+}
+
+/*
+ * As require_success, for a call that puts a second listener on a port:
+ * EADDRINUSE there means the kernel refused to share the port.
+ */
+static void require_shared(int result, int err, const char *call)
+{
+    if (result == -1 && err == EADDRINUSE)
+        fail_test("%s returned -1 with errno EADDRINUSE: the kernel refused to share the port. Every socket of "
+                  "the group needs SO_REUSEPORT (not SO_REUSEADDR), set before its bind()", call);
+    require_success(result, err, call);
+}
+
+/* Fail unless a call failed the way the contract says: -1 and errno `want`. */
+static void require_failure(int result, int err, int want, const char *call)
+{
+    if (result != -1)
+        fail_test("%s returned %d; it should fail with -1 and errno %s", call, result, sl_errno_name(want));
+    if (err != want)
+        fail_test("%s returned -1 with errno %s (%s); expected %s", call, sl_errno_name(err), strerror(err),
+                  sl_errno_name(want));
+}
+
+/*
+ * A TCP socket of the harness with the given options set before bind(),
+ * bound to addr and, if do_listen, listening. Returns the fd, or -1 with
+ * errno from bind() or listen() (the kernel's verdict).
+ */
+static int harness_socket(const struct sockaddr_storage *addr, int options, bool do_listen)
+{
+    int on = 1;
+    int fd = socket(addr->ss_family, SOCK_STREAM, 0);
+
+    ck_assert_msg(fd != -1, "harness: socket: %s", sl_errno_name(errno));
+    if (options & WITH_REUSEADDR)
+        ck_assert_msg(setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) == 0, "harness: SO_REUSEADDR");
+    if (options & WITH_REUSEPORT)
+        ck_assert_msg(setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof on) == 0, "harness: SO_REUSEPORT");
+    if (bind(fd, sa(addr), sa_len(addr)) == -1 || (do_listen && listen(fd, LAB05_BACKLOG) == -1)) {
+        int err = errno;
+        close(fd);
+        errno = err;
+        return -1;
+    }
+    return fd;
+}
+
+/* The address fd is bound to (getsockname()). */
+static struct sockaddr_storage bound_address(int fd)
+{
+    struct sockaddr_storage addr;
+    socklen_t len = sizeof addr;
+
+    if (getsockname(fd, (struct sockaddr *)&addr, &len) == -1)
+        fail_test("getsockname(fd %d) failed: %s", fd, sl_errno_name(errno));
+    return addr;
+}
+
+/* A harness socket of `options` on ip port 0, listening or not; *addr gets its address. */
+static int harness_on_new_port(const char *ip, int options, bool do_listen, struct sockaddr_storage *addr)
+{
+    address(ip, 0, addr);
+    int fd = harness_socket(addr, options, do_listen);
+    ck_assert_msg(fd != -1, "harness: cannot bind %s port 0: %s", ip, sl_errno_name(errno));
+    *addr = bound_address(fd);
+    return fd;
+}
+
+/*
+ * The LISTEN sockets on exactly addr (family, address, port), as the
+ * kernel's table lists them: their entries in out[], at most max. Returns
+ * how many there are.
+ */
+static int listeners_on(const struct sockaddr_storage *addr, struct sl_diag_socket *out, int max)
+{
+    struct sl_diag_socket all[64];
+    struct sl_diag_filter filter = {
+        .family = addr->ss_family,
+        .states = SL_DIAG_STATE(TCP_LISTEN),
+        .local_port = sl_addr_port(sa(addr)),
+    };
+    int n = sl_diag_list(&filter, all, 64);
+    int count = 0;
+
+    ck_assert_msg(n != -1, "harness: cannot read the kernel's socket table: %s", sl_errno_name(errno));
+    for (int i = 0; i < n && i < 64; i++) {
+        if (!sl_addr_same_host(sa(&all[i].local), sa(addr)))
+            continue;
+        if (count < max)
+            out[count] = all[i];
+        count++;
+    }
+    return count;
+}
+
+/*
+ * Poll the kernel's table until exactly `want` LISTEN sockets are on addr,
+ * for at most WAIT_MS. Returns the last count seen (out[] holds them).
+ */
+static int wait_for_listeners(const struct sockaddr_storage *addr, int want, struct sl_diag_socket *out, int max)
+{
+    long long deadline = sl_now_ms() + WAIT_MS;
+    int delay_ms = 1;
+
+    for (;;) {
+        int n = listeners_on(addr, out, max);
+        if (n == want || sl_now_ms() >= deadline)
+            return n;
+        poll(NULL, 0, delay_ms);
+        if (delay_ms < 20)
+            delay_ms *= 2;
+    }
+}
+
+/* The entry of list[] (n of them) with this inode, or NULL. */
+static const struct sl_diag_socket *find_inode(const struct sl_diag_socket *list, int n, uint64_t inode)
+{
+    for (int i = 0; i < n; i++)
+        if (list[i].inode == inode)
+            return &list[i];
+    return NULL;
+}
+
+/*
+ * Poll until the LISTEN sockets on addr hold `total` queued connections
+ * in all (the handshake's last ACK may still be on its way when connect()
+ * returns). Returns the count of listeners; out[] holds their entries.
+ */
+static int wait_for_queued(const struct sockaddr_storage *addr, unsigned total, struct sl_diag_socket *out, int max)
+{
+    long long deadline = sl_now_ms() + WAIT_MS;
+    int delay_ms = 1;
+
+    for (;;) {
+        int n = listeners_on(addr, out, max);
+        unsigned sum = 0;
+        for (int i = 0; i < n && i < max; i++)
+            sum += out[i].rqueue;
+        if (sum >= total || sl_now_ms() >= deadline)
+            return n;
+        poll(NULL, 0, delay_ms);
+        if (delay_ms < 20)
+            delay_ms *= 2;
+    }
+}
+
+/* Open `count` connections to addr into fds[]; each must be accepted by the kernel. */
+static void connect_many(const struct sockaddr_storage *addr, int *fds, int count)
+{
+    for (int i = 0; i < count; i++) {
+        fds[i] = sl_connect_to(sa(addr));
+        if (fds[i] == -1)
+            fail_test("connection %d to %s failed: %s", i + 1, tl_str(addr, 0), sl_errno_name(errno));
+    }
+}
+
+static void close_all(int *fds, int count)
+{
+    for (int i = 0; i < count; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+}
+
+/* Is SO_REUSEPORT (or another boolean option) on for fd, as the kernel says? */
+static bool option_on(int fd, int option)
+{
+    int value = 0;
+    socklen_t len = sizeof value;
+
+    return getsockopt(fd, SOL_SOCKET, option, &value, &len) == 0 && value != 0;
+}
+
+/* Does the kernel list bound, not listening sockets (TCP_BOUND_INACTIVE)? */
+static bool kernel_lists_bound_sockets(void)
+{
+    struct sockaddr_storage addr;
+    struct sl_diag_socket found;
+    int fd = harness_on_new_port("127.0.0.1", PLAIN, false, &addr);
+    struct sl_diag_filter filter = {
+        .family = AF_INET,
+        .states = 1u << BOUND_INACTIVE_STATE,
+        .local_port = sl_addr_port(sa(&addr)),
+        .inode = sl_socket_inode(fd),
+    };
+    bool listed = sl_diag_list(&filter, &found, 1) == 1;
+
+    close(fd);
+    return listed;
+}
+
+/*
+ * The socket inodes process pid holds (from the links in /proc/PID/fd,
+ * which read "socket:[INODE]"). Returns how many, at most max are stored.
+ */
+static int socket_inodes_of(pid_t pid, uint64_t *inodes, int max)
+{
+    char dir_path[64];
+    DIR *dir;
+    struct dirent *e;
+    int count = 0;
+
+    snprintf(dir_path, sizeof dir_path, "/proc/%d/fd", (int)pid);
+    dir = opendir(dir_path);
+    if (dir == NULL)
+        fail_test("cannot read %s (%s): is process %d still running?", dir_path, sl_errno_name(errno), (int)pid);
+    while ((e = readdir(dir)) != NULL) {
+        char link_path[400], target[64];
+        unsigned long long inode;
+        ssize_t n;
+
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(link_path, sizeof link_path, "%s/%s", dir_path, e->d_name);
+        n = readlink(link_path, target, sizeof target - 1);
+        if (n <= 0)
+            continue;
+        target[n] = '\0';
+        if (sscanf(target, "socket:[%llu]", &inode) == 1) {
+            if (count < max)
+                inodes[count] = inode;
+            count++;
+        }
+    }
+    closedir(dir);
+    return count;
+}
+
+static bool holds_inode(pid_t pid, uint64_t inode)
+{
+    uint64_t inodes[256];
+    int n = socket_inodes_of(pid, inodes, 256);
+
+    for (int i = 0; i < n && i < 256; i++)
+        if (inodes[i] == inode)
+            return true;
+    return false;
+}
+
+/*
+ * Before a test forks: SIGTERM back to its default action. The test
+ * process inherits a SIGTERM handler from Check (the runner's library): it
+ * signals the handler's own process group and the test's. A worker that
+ * inherited it would, on SIGTERM, signal the test too instead of simply
+ * ending, as a worker does outside the grader.
+ */
+static void default_sigterm(void)
+{
+    signal(SIGTERM, SIG_DFL);
+}
+
+/* Check the pool the student's lab05_start_workers() filled in. */
+static void require_pool(const struct lab05_pool *pool, int n)
+{
+    if (pool->nworkers != n)
+        fail_test("lab05_start_workers(n = %d) returned 0 but pool->nworkers is %d", n, pool->nworkers);
+    for (int k = 0; k < n; k++) {
+        if (!is_our_child(pool->pids[k]))
+            fail_test("pool->pids[%d] = %d is not a child process of the caller: each worker must be fork()ed by "
+                      "lab05_start_workers", k, (int)pool->pids[k]);
+        for (int j = 0; j < k; j++)
+            if (pool->pids[j] == pool->pids[k])
+                fail_test("pool->pids[%d] and pool->pids[%d] are the same process %d", j, k, (int)pool->pids[k]);
+    }
+}
+
+/* Reserve a port for workers the harness's way: a bound SO_REUSEPORT socket. */
+static int reserve_for_workers(struct sockaddr_storage *addr)
+{
+    return harness_on_new_port("127.0.0.1", WITH_REUSEPORT, false, addr);
+}
+
+/*
+ * Wait for the workers' n listeners on addr; fail with an explanation when
+ * they do not all appear. out[] receives the kernel's entries.
+ */
+static void require_worker_listeners(const struct sockaddr_storage *addr, int n, struct sl_diag_socket *out)
+{
+    int found = wait_for_listeners(addr, n, out, LAB05_MAX_WORKERS);
+
+    if (found == n)
+        return;
+    if (found == 1)
+        fail_test("after %d ms the kernel lists ONE LISTEN socket on %s, not %d: every worker must make its own "
+                  "listener after fork(); a listener made before fork() is one socket shared by all",
+                  WAIT_MS, tl_str(addr, 0), n);
+    fail_test("after %d ms the kernel lists %d LISTEN sockets on %s, expected %d (one per worker)%s", WAIT_MS, found,
+              tl_str(addr, 0), n, found < n ? ": did some workers fail to bind, or exit?" : "");
+}
+
+/*
+ * Read one worker's answer from a connection: the whole of it, up to
+ * end-of-file, waiting at most until deadline (ms). Returns the length.
+ */
+static size_t read_answer(int fd, char *buf, size_t size, long long deadline)
+{
+    size_t used = 0;
+
+    while (used < size - 1) {
+        long long left = deadline - sl_now_ms();
+        ssize_t n;
+
+        if (left <= 0 || sl_wait_readable(fd, (int)left) != 1)
+            break;
+        n = read(fd, buf + used, size - 1 - used);
+        if (n <= 0)
+            break;
+        used += (size_t)n;
+    }
+    buf[used] = '\0';
+    return used;
+}
+
+/*
+ * The harness's own workers, for step 6: n children in a process group of
+ * their own, each with its own SO_REUSEPORT listener on addr, accepting and
+ * closing connections. The child runs no Check code: it must never report
+ * a result of its own.
+ */
+static void harness_worker(const struct sockaddr_storage *addr, pid_t group) __attribute__((noreturn));
+
+static void harness_worker(const struct sockaddr_storage *addr, pid_t group)
+{
+    int on = 1;
+    int fd = socket(addr->ss_family, SOCK_STREAM, 0);
+
+    setpgid(0, group);
+    if (fd == -1 || setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof on) == -1 ||
+        bind(fd, sa(addr), sa_len(addr)) == -1 || listen(fd, LAB05_BACKLOG) == -1)
+        _exit(1);
+    for (;;) {
+        int conn = accept(fd, NULL, NULL);
+        if (conn >= 0)
+            close(conn);
+    }
+}
+
+static void harness_start_workers(const struct sockaddr_storage *addr, int n, struct lab05_pool *pool)
+{
+    struct sl_diag_socket listening[LAB05_MAX_WORKERS];
+
+    default_sigterm();
+    memset(pool, 0, sizeof *pool);
+    for (int k = 0; k < n; k++) {
+        pid_t pid = fork();
+        if (pid == -1)
+            fail_test("harness: fork: %s", sl_errno_name(errno));
+        if (pid == 0)
+            harness_worker(addr, pool->pgid);
+        pool->pids[pool->nworkers++] = pid;
+        if (pool->pgid == 0)
+            pool->pgid = pid; /* the first worker names the group */
+        /* The child makes the same call: whichever runs first sets the group. */
+        setpgid(pid, pool->pgid);
+    }
+    if (wait_for_listeners(addr, n, listening, LAB05_MAX_WORKERS) != n)
+        fail_test("harness: its own %d workers did not all listen on %s", n, tl_str(addr, 0));
+}
+
+/*
+ * Let the process open only `room` more descriptors (a new descriptor
+ * takes the lowest free number, so the soft limit goes just above the
+ * room-th free one). *saved receives the old limit.
+ */
+static void limit_fd_room(int room, struct rlimit *saved)
+{
+    struct rlimit lower;
+    int fd = -1;
+
+    ck_assert_msg(getrlimit(RLIMIT_NOFILE, saved) == 0, "harness: getrlimit: %s", sl_errno_name(errno));
+    while (room > 0)
+        if (!tl_fd_is_open(++fd))
+            room--;
+    lower = *saved;
+    lower.rlim_cur = (rlim_t)fd + 1;
+    ck_assert_msg(setrlimit(RLIMIT_NOFILE, &lower) == 0, "harness: setrlimit: %s", sl_errno_name(errno));
+}
+
+/* ------------------------------------------------------------------ */
+/* Step 1: One listener that can share its port                         */
+/* ------------------------------------------------------------------ */
+
+static void check_group_of_two(const char *ip)
+{
+    struct sockaddr_storage addr, group;
+    struct sl_diag_socket listening[4];
+
+    /* The student's socket first, on a port the kernel picks... */
+    address(ip, 0, &addr);
+    int fd = lab05_reuseport_listener(sa(&addr), sa_len(&addr), LAB05_BACKLOG);
+    require_success(fd, errno, "lab05_reuseport_listener(port 0)");
+    struct sl_diag_socket k = tl_kernel_view(fd, "the socket lab05_reuseport_listener returned");
+    if (k.state != SL_LISTEN)
+        fail_test("the kernel lists the socket in state %s, not LISTEN", sl_state_linux_name(k.state));
+    if (k.wqueue != LAB05_BACKLOG)
+        fail_test("the kernel lists a backlog of %u for the listener; it was asked for %d", k.wqueue, LAB05_BACKLOG);
+    if (!option_on(fd, SO_REUSEPORT))
+        fail_test("SO_REUSEPORT is off on the listener (getsockopt says 0)");
+    addr = k.local;
+
+    /* ... then the harness's own SO_REUSEPORT listener joins it: the
+     * kernel agrees only if the student's socket had the option at bind(). */
+    int other = harness_socket(&addr, WITH_REUSEPORT, true);
+    if (other == -1)
+        fail_test("a second SO_REUSEPORT listener could not join %s (%s): the student's socket did not allow sharing "
+                  "when it was bound", tl_str(&addr, 0), sl_errno_name(errno));
+    int n = listeners_on(&addr, listening, 4);
+    if (n != 2)
+        fail_test("the kernel lists %d LISTEN sockets on %s, expected 2", n, tl_str(&addr, 0));
+
+    /* The other way round: the harness's group is there first, the
+     * student's socket joins it. */
+    int first = harness_on_new_port(ip, WITH_REUSEPORT, true, &group);
+    int joined = lab05_reuseport_listener(sa(&group), sa_len(&group), LAB05_BACKLOG);
+    require_shared(joined, errno, "lab05_reuseport_listener joining a SO_REUSEPORT listener's port");
+    n = listeners_on(&group, listening, 4);
+    if (n != 2 || !find_inode(listening, n, sl_socket_inode(joined)))
+        fail_test("after joining, the kernel lists %d LISTEN sockets on %s (the student's among them: %s), expected 2",
+                  n, tl_str(&group, 0), find_inode(listening, n, sl_socket_inode(joined)) ? "yes" : "no");
+
+    close(joined);
+    close(first);
+    close(other);
+    close(fd);
+}
+
+static void test_listener_joins_group(void)
+{
+    check_group_of_two("127.0.0.1");
+}
+
+static void test_ipv6_group(void)
+{
+    if (!tl_ipv6_available())
+        grade_skip("this machine cannot bind a TCP socket to ::1");
+    check_group_of_two("::1");
+}
+
+static void test_refused_without_option(void)
+{
+    struct sockaddr_storage addr;
+    static const struct {
+        int options;
+        const char *what;
+    } holders[] = {
+        { PLAIN, "a listener without SO_REUSEPORT" },
+        { WITH_REUSEADDR, "a listener with SO_REUSEADDR only" },
+    };
+
+    /* First it must work where it should. */
+    address("127.0.0.1", 0, &addr);
+    int fd = lab05_reuseport_listener(sa(&addr), sa_len(&addr), LAB05_BACKLOG);
+    require_success(fd, errno, "lab05_reuseport_listener(127.0.0.1:0)");
+    close(fd);
+
+    for (size_t i = 0; i < sizeof holders / sizeof holders[0]; i++) {
+        int holder = harness_on_new_port("127.0.0.1", holders[i].options, true, &addr);
+        int before = tl_open_fd_count();
+        int result = lab05_reuseport_listener(sa(&addr), sa_len(&addr), LAB05_BACKLOG);
+        int err = errno;
+        int after = tl_open_fd_count();
+        char call[160];
+
+        if (result >= 0)
+            close(result);
+        snprintf(call, sizeof call, "lab05_reuseport_listener on a port held by %s", holders[i].what);
+        require_failure(result, err, EADDRINUSE, call);
+        if (after != before)
+            fail_test("a failed lab05_reuseport_listener left %d descriptor(s) open", after - before);
+        close(holder);
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Step 2: Two listeners on one port                                    */
+/* ------------------------------------------------------------------ */
+
+/* Run lab05_listener_pair on ip:0 and check the kernel lists both; returns the port's address. */
+static struct sockaddr_storage require_pair(const char *ip, int fds[2])
+{
+    struct sockaddr_storage addr;
+    struct sl_diag_socket listening[4];
+
+    address(ip, 0, &addr);
+    fds[0] = fds[1] = -1;
+    int result = lab05_listener_pair(sa(&addr), sa_len(&addr), fds);
+    require_shared(result, errno, "lab05_listener_pair(port 0)");
+    if (!tl_fd_is_open(fds[0]) || !tl_fd_is_open(fds[1]) || fds[0] == fds[1])
+        fail_test("lab05_listener_pair gave fds %d and %d: two different open descriptors are needed", fds[0], fds[1]);
+
+    struct sl_diag_socket first = tl_kernel_view(fds[0], "fds[0]");
+    struct sl_diag_socket second = tl_kernel_view(fds[1], "fds[1]");
+    if (!sl_addr_equal(sa(&first.local), sa(&second.local)))
+        fail_test("fds[0] is on %s and fds[1] on %s: the second must use the port the first one got "
+                  "(getsockname), not port 0 again", tl_str(&first.local, 0), tl_str(&second.local, 1));
+    addr = first.local;
+    int n = listeners_on(&addr, listening, 4);
+    if (n != 2)
+        fail_test("the kernel lists %d LISTEN sockets on %s, expected 2", n, tl_str(&addr, 0));
+    if (!find_inode(listening, n, first.inode) || !find_inode(listening, n, second.inode))
+        fail_test("the LISTEN sockets on %s are not fds[0] and fds[1] (inodes %llu and %llu)", tl_str(&addr, 0),
+                  (unsigned long long)first.inode, (unsigned long long)second.inode);
+    return addr;
+}
+
+static void test_pair_two_inodes(void)
+{
+    int fds[2];
+
+    require_pair("127.0.0.1", fds);
+    close(fds[0]);
+    close(fds[1]);
+}
+
+static void test_pair_both_accept(void)
+{
+    enum { SENT = 64 };
+    struct sl_diag_socket listening[4];
+    int fds[2], clients[SENT];
+    struct sockaddr_storage addr = require_pair("127.0.0.1", fds);
+
+    /* Nobody accepts: the connections wait in the queue of the listener
+     * the kernel chose for each. With 64 of them, each of two listeners
+     * gets some (both get none with probability 2^-63). */
+    connect_many(&addr, clients, SENT);
+    int n = wait_for_queued(&addr, SENT, listening, 4);
+    const struct sl_diag_socket *first = find_inode(listening, n, sl_socket_inode(fds[0]));
+    const struct sl_diag_socket *second = find_inode(listening, n, sl_socket_inode(fds[1]));
+    if (first == NULL || second == NULL)
+        fail_test("the pair's sockets are no longer both in LISTEN on %s", tl_str(&addr, 0));
+    if (first->rqueue + second->rqueue != SENT)
+        fail_test("%d connections were made, but the pair's accept queues hold %u and %u", SENT, first->rqueue,
+                  second->rqueue);
+    if (first->rqueue == 0 || second->rqueue == 0)
+        fail_test("of %d connections, the kernel queued %u at fds[0] and %u at fds[1]: both should get some", SENT,
+                  first->rqueue, second->rqueue);
+
+    close_all(clients, SENT);
+    close(fds[0]);
+    close(fds[1]);
+}
+
+static void test_pair_all_or_nothing(void)
+{
+    struct sockaddr_storage addr;
+    struct rlimit saved;
+    int fds[2];
+
+    require_pair("127.0.0.1", fds);
+    close(fds[0]);
+    close(fds[1]);
+
+    /* The port is held by a listener without SO_REUSEPORT: the first socket fails. */
+    int holder = harness_on_new_port("127.0.0.1", PLAIN, true, &addr);
+    int before = tl_open_fd_count();
+    int result = lab05_listener_pair(sa(&addr), sa_len(&addr), fds);
+    int err = errno;
+    if (result == 0)
+        close_all(fds, 2);
+    require_failure(result, err, EADDRINUSE, "lab05_listener_pair on a port a plain listener holds");
+    if (tl_open_fd_count() != before)
+        fail_test("a failed lab05_listener_pair left %d descriptor(s) open", tl_open_fd_count() - before);
+    close(holder);
+
+    /* Room for one descriptor only: the second socket() fails with EMFILE,
+     * and the first listener must be closed again. */
+    address("127.0.0.1", 0, &addr);
+    before = tl_open_fd_count();
+    limit_fd_room(1, &saved);
+    result = lab05_listener_pair(sa(&addr), sa_len(&addr), fds);
+    err = errno;
+    ck_assert_msg(setrlimit(RLIMIT_NOFILE, &saved) == 0, "harness: setrlimit: %s", sl_errno_name(errno));
+    if (result == 0)
+        close_all(fds, 2);
+    require_failure(result, err, EMFILE, "lab05_listener_pair with room for one descriptor");
+    if (tl_open_fd_count() != before)
+        fail_test("lab05_listener_pair failed at the second socket but left %d descriptor(s) open: close the first",
+                  tl_open_fd_count() - before);
+}
+
+static void test_specific_beats_wildcard(void)
+{
+    struct sockaddr_storage wildcard, specific, other;
+    struct sl_diag_socket listening[4];
+    int fds[2], to_specific[QUEUED], to_other[QUEUED];
+
+    /* A group on 0.0.0.0:P (the student's pair), and one listener on
+     * 127.0.0.1:P (the student's step 1): the addresses overlap, and all
+     * three have SO_REUSEPORT and one owner, so the kernel allows it. */
+    wildcard = require_pair("0.0.0.0", fds);
+    specific = wildcard;
+    ((struct sockaddr_in *)&specific)->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int fd = lab05_reuseport_listener(sa(&specific), sa_len(&specific), LAB05_BACKLOG);
+    require_shared(fd, errno, "lab05_reuseport_listener(127.0.0.1:P) beside a group on 0.0.0.0:P");
+
+    /* To 127.0.0.1: the listener on that very address wins, every time. */
+    connect_many(&specific, to_specific, QUEUED);
+    int n = wait_for_queued(&specific, QUEUED, listening, 4);
+    if (n != 1 || listening[0].rqueue != QUEUED)
+        fail_test("%d connections to %s: the listener on 127.0.0.1 queued %u of them; a listener on the exact "
+                  "address should get them all", QUEUED, tl_str(&specific, 0), n == 1 ? listening[0].rqueue : 0);
+    n = listeners_on(&wildcard, listening, 4);
+    if (n != 2 || listening[0].rqueue + listening[1].rqueue != 0)
+        fail_test("the group on %s queued connections that were sent to 127.0.0.1", tl_str(&wildcard, 0));
+
+    /* To 127.0.0.2 (also loopback): only the wildcard group matches. */
+    other = specific;
+    ((struct sockaddr_in *)&other)->sin_addr.s_addr = htonl(INADDR_LOOPBACK + 1);
+    connect_many(&other, to_other, QUEUED);
+    n = wait_for_queued(&wildcard, QUEUED, listening, 4);
+    if (n != 2 || listening[0].rqueue + listening[1].rqueue != QUEUED)
+        fail_test("%d connections to %s should all wait in the group on %s", QUEUED, tl_str(&other, 0),
+                  tl_str(&wildcard, 1));
+
+    close_all(to_specific, QUEUED);
+    close_all(to_other, QUEUED);
+    close(fd);
+    close(fds[0]);
+    close(fds[1]);
+}
+
+/* ------------------------------------------------------------------ */
+/* Step 3: The group in the kernel's table                              */
+/* ------------------------------------------------------------------ */
+
+/* lab05_count_listeners must say n and name exactly the inodes of fds[0..n-1]. */
+static void require_count(const struct sockaddr_storage *addr, const int *fds, int n, const char *situation)
+{
+    uint64_t inodes[8];
+    int got = lab05_count_listeners(sa(addr), inodes, 8);
+
+    require_success(got, errno, "lab05_count_listeners");
+    if (got != n)
+        fail_test("lab05_count_listeners(%s) says %d, the kernel lists %d LISTEN sockets there (%s)", tl_str(addr, 0),
+                  got, n, situation);
+    for (int i = 0; i < n; i++) {
+        bool named = false;
+        for (int j = 0; j < n; j++)
+            named |= inodes[j] == sl_socket_inode(fds[i]);
+        if (!named)
+            fail_test("lab05_count_listeners(%s) does not name the inode %llu of a listener there (%s)",
+                      tl_str(addr, 0), (unsigned long long)sl_socket_inode(fds[i]), situation);
+    }
+}
+
+static void test_count_matches_kernel(void)
+{
+    struct sockaddr_storage addr, neighbour;
+    int group[3] = { -1, -1, -1 }, clients[2];
+
+    /* A port that is held but has no listener: 0. */
+    int reserved = harness_on_new_port("127.0.0.1", WITH_REUSEPORT, false, &addr);
+    require_count(&addr, group, 0, "a bound socket that does not listen");
+
+    /* One, two, three listeners joining. */
+    for (int i = 0; i < 3; i++) {
+        group[i] = harness_socket(&addr, WITH_REUSEPORT, true);
+        ck_assert_msg(group[i] != -1, "harness: listener %d on %s: %s", i + 1, tl_str(&addr, 0),
+                      sl_errno_name(errno));
+        require_count(&addr, group, i + 1, "listeners of one group");
+    }
+
+    /* Connections on the port (one accepted, one still queued) are not listeners. */
+    clients[0] = tl_connect(&addr);
+    clients[1] = tl_connect(&addr);
+    int accepted = -1;
+    for (int i = 0; i < 3 && accepted == -1; i++)
+        if (sl_wait_readable(group[i], 0) == 1)
+            accepted = accept(group[i], NULL, NULL);
+    require_count(&addr, group, 3, "with ESTABLISHED connections on the same port");
+
+    /* A listener on another address, same port, is not on this address. */
+    neighbour = addr;
+    ((struct sockaddr_in *)&neighbour)->sin_addr.s_addr = htonl(INADDR_LOOPBACK + 1);
+    int beside = harness_socket(&neighbour, WITH_REUSEPORT, true);
+    ck_assert_msg(beside != -1, "harness: listener on %s: %s", tl_str(&neighbour, 0), sl_errno_name(errno));
+    require_count(&addr, group, 3, "with a listener on 127.0.0.2 and the same port");
+    require_count(&neighbour, &beside, 1, "the listener on 127.0.0.2");
+
+    /* One leaves the group. */
+    close(group[2]);
+    require_count(&addr, group, 2, "after one listener closed");
+
+    if (accepted != -1)
+        close(accepted);
+    close_all(clients, 2);
+    close(beside);
+    close(group[0]);
+    close(group[1]);
+    close(reserved);
+}
+
+static void test_count_more_than_max(void)
+{
+    struct sockaddr_storage addr;
+    uint64_t inodes[3] = { 0, 7, 7 };
+    int group[3];
+
+    group[0] = harness_on_new_port("127.0.0.1", WITH_REUSEPORT, true, &addr);
+    group[1] = harness_socket(&addr, WITH_REUSEPORT, true);
+    group[2] = harness_socket(&addr, WITH_REUSEPORT, true);
+    ck_assert_msg(group[1] != -1 && group[2] != -1, "harness: cannot make a group of 3 on %s", tl_str(&addr, 0));
+
+    int got = lab05_count_listeners(sa(&addr), inodes, 1);
+    require_success(got, errno, "lab05_count_listeners(max = 1)");
+    if (got != 3)
+        fail_test("lab05_count_listeners(max = 1) returned %d for 3 listeners: return how many there are, "
+                  "even when only max are stored", got);
+    if (inodes[0] != sl_socket_inode(group[0]) && inodes[0] != sl_socket_inode(group[1]) &&
+        inodes[0] != sl_socket_inode(group[2]))
+        fail_test("lab05_count_listeners(max = 1) stored %llu, not the inode of a listener",
+                  (unsigned long long)inodes[0]);
+    if (inodes[1] != 7 || inodes[2] != 7)
+        fail_test("lab05_count_listeners(max = 1) wrote past inodes[0]");
+    got = lab05_count_listeners(sa(&addr), NULL, 0);
+    if (got != 3)
+        fail_test("lab05_count_listeners(inodes = NULL, max = 0) returned %d for 3 listeners", got);
+
+    close_all(group, 3);
+}
+
+/* ------------------------------------------------------------------ */
+/* Step 4: A member that never listens                                  */
+/* ------------------------------------------------------------------ */
+
+/* The student's reserved socket on 127.0.0.1: port 0; *addr gets its address. */
+static int require_reserved(struct sockaddr_storage *addr)
+{
+    address("127.0.0.1", 0, addr);
+    int fd = lab05_reserve_port(sa(addr), sa_len(addr));
+    require_success(fd, errno, "lab05_reserve_port(127.0.0.1:0)");
+    if (!tl_fd_is_open(fd))
+        fail_test("lab05_reserve_port returned %d, which is not an open descriptor", fd);
+    *addr = bound_address(fd);
+    if (sl_addr_port(sa(addr)) == 0)
+        fail_test("the socket lab05_reserve_port returned is not bound to a port");
+    if (option_on(fd, SO_ACCEPTCONN))
+        fail_test("the socket lab05_reserve_port returned is listening: it must only be bound");
+    if (!option_on(fd, SO_REUSEPORT))
+        fail_test("SO_REUSEPORT is off on the socket lab05_reserve_port returned");
+    return fd;
+}
+
+static void test_reserve_holds_port(void)
+{
+    struct sockaddr_storage addr;
+    struct sl_diag_socket listening[2];
+    int fd = require_reserved(&addr);
+
+    /* The kernel's table shows it bound, not listening (where the kernel
+     * lists such sockets at all), and no listener on the port. */
+    if (kernel_lists_bound_sockets()) {
+        struct sl_diag_socket k;
+        struct sl_diag_filter filter = {
+            .family = AF_INET,
+            .states = 1u << BOUND_INACTIVE_STATE,
+            .local_port = sl_addr_port(sa(&addr)),
+            .inode = sl_socket_inode(fd),
+        };
+        if (sl_diag_list(&filter, &k, 1) != 1)
+            fail_test("the kernel does not list the reserved socket as bound on %s", tl_str(&addr, 0));
+    }
+    if (listeners_on(&addr, listening, 2) != 0)
+        fail_test("the kernel lists a LISTEN socket on %s: nothing should listen there", tl_str(&addr, 0));
+
+    /* The port is held: a socket without SO_REUSEPORT cannot have it... */
+    int plain = harness_socket(&addr, PLAIN, false);
+    if (plain != -1)
+        close(plain);
+    require_failure(plain, errno, EADDRINUSE, "the harness's bind() without SO_REUSEPORT on the reserved port");
+
+    /* ... and nobody answers on it. */
+    int client = sl_connect_to(sa(&addr));
+    if (client != -1)
+        close(client);
+    require_failure(client, errno, ECONNREFUSED, "a connection to the reserved port");
+
+    close(fd);
+}
+
+static void test_reserve_gets_nothing(void)
+{
+    struct sockaddr_storage addr;
+    struct sl_diag_socket listening[2];
+    int clients[QUEUED];
+    int fd = require_reserved(&addr);
+
+    /* A SO_REUSEPORT listener may join the reserved port... */
+    int listener = harness_socket(&addr, WITH_REUSEPORT, true);
+    if (listener == -1)
+        fail_test("a SO_REUSEPORT listener could not join the reserved port %s (%s)", tl_str(&addr, 0),
+                  sl_errno_name(errno));
+
+    /* ... and then every connection goes to it: the reserved socket is in
+     * no accept queue's business. */
+    connect_many(&addr, clients, QUEUED);
+    int n = wait_for_queued(&addr, QUEUED, listening, 2);
+    if (n != 1 || listening[0].inode != sl_socket_inode(listener))
+        fail_test("the kernel lists %d LISTEN sockets on %s; only the harness's listener should be one", n,
+                  tl_str(&addr, 0));
+    if (listening[0].rqueue != QUEUED)
+        fail_test("of %d connections the listener queued %u: the reserved socket must get none", QUEUED,
+                  listening[0].rqueue);
+    if (option_on(fd, SO_ACCEPTCONN))
+        fail_test("the reserved socket is listening");
+
+    close_all(clients, QUEUED);
+    close(listener);
+    close(fd);
+}
+
+/* ------------------------------------------------------------------ */
+/* Step 5: Worker processes                                             */
+/* ------------------------------------------------------------------ */
+
+/* Start the student's n workers on a reserved port and wait for their listeners. */
+static int start_and_wait(int n, struct sockaddr_storage *addr, struct lab05_pool *pool,
+                          struct sl_diag_socket *listening)
+{
+    int reserved = reserve_for_workers(addr);
+
+    default_sigterm();
+    memset(pool, 0, sizeof *pool);
+    int result = lab05_start_workers(sa(addr), sa_len(addr), n, pool);
+    require_success(result, errno, "lab05_start_workers");
+    require_pool(pool, n);
+    require_worker_listeners(addr, n, listening);
+    return reserved;
+}
+
+static void test_workers_own_listeners(void)
+{
+    struct sockaddr_storage addr;
+    struct lab05_pool pool;
+    struct sl_diag_socket listening[LAB05_MAX_WORKERS];
+    int reserved = start_and_wait(WORKERS, &addr, &pool, listening);
+
+    /* This process holds none of them... */
+    for (int i = 0; i < WORKERS; i++)
+        if (holds_inode(getpid(), listening[i].inode))
+            fail_test("the process that called lab05_start_workers holds a listener of the group itself: "
+                      "only the workers should");
+
+    /* ... and each worker holds exactly one, its own. */
+    for (int k = 0; k < WORKERS; k++) {
+        int owned = 0;
+        for (int i = 0; i < WORKERS; i++) {
+            if (!holds_inode(pool.pids[k], listening[i].inode))
+                continue;
+            owned++;
+            for (int j = 0; j < k; j++)
+                if (holds_inode(pool.pids[j], listening[i].inode))
+                    fail_test("workers %d and %d share one listening socket (inode %llu): each must make its own "
+                              "after fork()", j, k, (unsigned long long)listening[i].inode);
+        }
+        if (owned != 1)
+            fail_test("worker %d (pid %d) holds %d of the %d listeners on %s, expected exactly 1", k,
+                      (int)pool.pids[k], owned, WORKERS, tl_str(&addr, 0));
+    }
+
+    end_our_children();
+    close(reserved);
+}
+
+static void test_workers_answer(void)
+{
+    struct sockaddr_storage addr;
+    struct lab05_pool pool;
+    struct sl_diag_socket listening[LAB05_MAX_WORKERS];
+    int clients[WORKER_CONNECTIONS];
+    int served[WORKERS] = { 0 };
+    int reserved = start_and_wait(WORKERS, &addr, &pool, listening);
+
+    /* All connections first, then the answers: the workers serve them in parallel. */
+    connect_many(&addr, clients, WORKER_CONNECTIONS);
+    long long deadline = sl_now_ms() + WAIT_MS;
+    for (int i = 0; i < WORKER_CONNECTIONS; i++) {
+        char answer[128], expected[128];
+        int number = -1, pid = -1;
+
+        read_answer(clients[i], answer, sizeof answer, deadline);
+        if (answer[0] == '\0')
+            fail_test("connection %d of %d got no answer within %d ms", i + 1, WORKER_CONNECTIONS, WAIT_MS);
+        if (sscanf(answer, "worker %d pid %d", &number, &pid) != 2 || number < 0 || number >= WORKERS)
+            fail_test("connection %d got \"%.60s\", expected a line like \"worker 0 pid 1234\" "
+                      "(LAB05_ANSWER_FORMAT) from worker 0 to %d", i + 1, answer, WORKERS - 1);
+        snprintf(expected, sizeof expected, LAB05_ANSWER_FORMAT, number, pid);
+        if (strcmp(answer, expected) != 0)
+            fail_test("connection %d got \"%.60s\", expected exactly \"%s\" and then end-of-file", i + 1, answer,
+                      expected);
+        if (pid != pool.pids[number])
+            fail_test("connection %d was answered by \"worker %d\" with pid %d, but worker %d is pid %d", i + 1, number,
+                      pid, number, (int)pool.pids[number]);
+        served[number]++;
+        close(clients[i]);
+        clients[i] = -1;
+    }
+    for (int k = 0; k < WORKERS; k++)
+        if (served[k] == 0)
+            fail_test("worker %d answered none of %d connections (served: %d %d %d %d); the kernel spreads "
+                      "connections over every listener of the group", k, WORKER_CONNECTIONS, served[0], served[1],
+                      served[2], served[3]);
+
+    end_our_children();
+    close(reserved);
+}
+
+static void test_workers_process_group(void)
+{
+    struct sockaddr_storage addr;
+    struct lab05_pool pool;
+    struct sl_diag_socket listening[LAB05_MAX_WORKERS];
+    int reserved = start_and_wait(3, &addr, &pool, listening);
+
+    if (pool.pgid != pool.pids[0])
+        fail_test("pool->pgid is %d; the workers' group is named after worker 0, pid %d", (int)pool.pgid,
+                  (int)pool.pids[0]);
+    if (pool.pgid == getpgrp())
+        fail_test("the workers are in the caller's own process group: a signal to their group would reach the caller");
+    for (int k = 0; k < 3; k++)
+        if (getpgid(pool.pids[k]) != pool.pgid)
+            fail_test("worker %d (pid %d) is in process group %d, not in the workers' group %d", k, (int)pool.pids[k],
+                      (int)getpgid(pool.pids[k]), (int)pool.pgid);
+    end_our_children();
+
+    /* n out of range: EINVAL, and no process started. */
+    static const int bad[] = { 0, LAB05_MAX_WORKERS + 1 };
+    for (size_t i = 0; i < 2; i++) {
+        char call[64];
+        int result = lab05_start_workers(sa(&addr), sa_len(&addr), bad[i], &pool);
+        int err = errno;
+        bool started = waitpid(-1, NULL, WNOHANG) != -1;
+        snprintf(call, sizeof call, "lab05_start_workers(n = %d)", bad[i]);
+        require_failure(result, err, EINVAL, call);
+        if (started)
+            fail_test("%s failed but started a process", call);
+    }
+    close(reserved);
+}
+
+/* ------------------------------------------------------------------ */
+/* Step 6: Stop and reap the workers                                    */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A worker that still exists after lab05_stop_workers(): ended but never
+ * reaped (a zombie), or still running? It may be ending right now, so
+ * watch it for a moment (reaping it, to find out, is the harness's own
+ * clean-up). Returns the explanation.
+ */
+static const char *leftover_kind(pid_t pid)
+{
+    long long deadline = sl_now_ms() + WAIT_MS / 4;
+
+    while (sl_now_ms() < deadline) {
+        pid_t got = waitpid(pid, NULL, WNOHANG);
+        if (got == pid)
+            return "it had ended but was never reaped (a zombie): waitpid() each worker";
+        if (got == -1)
+            return "and it is not even our child";
+        poll(NULL, 0, 5);
+    }
+    return "and it is still running: was SIGTERM sent to the workers' whole group (kill with -pgid)?";
+}
+
+/* After lab05_stop_workers: no worker exists, none is a zombie, no listener is left. */
+static void require_all_gone(const struct lab05_pool *pids, const struct sockaddr_storage *addr)
+{
+    struct sl_diag_socket listening[LAB05_MAX_WORKERS];
+
+    for (int k = 0; k < pids->nworkers; k++) {
+        pid_t pid = pids->pids[k];
+        if (kill(pid, 0) == 0)
+            fail_test("worker %d (pid %d) still exists after lab05_stop_workers returned: %s", k, (int)pid,
+                      leftover_kind(pid));
+    }
+    int n = listeners_on(addr, listening, LAB05_MAX_WORKERS);
+    if (n != 0)
+        fail_test("the kernel still lists %d LISTEN socket(s) on %s after lab05_stop_workers", n,
+                  tl_str(addr, 0));
+}
+
+static void test_stop_reaps_all(void)
+{
+    struct sockaddr_storage addr;
+    struct lab05_pool pool, started;
+    int reserved = reserve_for_workers(&addr);
+
+    harness_start_workers(&addr, 3, &pool);
+    started = pool;
+    int result = lab05_stop_workers(&pool);
+    require_success(result, errno, "lab05_stop_workers");
+    require_all_gone(&started, &addr);
+    if (waitpid(-1, NULL, WNOHANG) != -1 || errno != ECHILD)
+        fail_test("after lab05_stop_workers the caller still has a child to reap");
+    if (pool.nworkers != 0)
+        fail_test("pool->nworkers is %d after lab05_stop_workers; it should be 0", pool.nworkers);
+
+    /* A pool that was already stopped: nothing to do, no error. */
+    result = lab05_stop_workers(&pool);
+    require_success(result, errno, "lab05_stop_workers on a pool already stopped");
+    close(reserved);
+}
+
+static void test_stop_only_workers(void)
+{
+    struct sockaddr_storage addr;
+    struct lab05_pool pool, started;
+    int reserved = reserve_for_workers(&addr);
+
+    /* A child of the caller that is not a worker, in the caller's own group. */
+    default_sigterm();
+    pid_t bystander = fork();
+    if (bystander == -1)
+        fail_test("harness: fork: %s", sl_errno_name(errno));
+    if (bystander == 0) {
+        for (;;)
+            pause();
+    }
+
+    harness_start_workers(&addr, 3, &pool);
+    started = pool;
+    int result = lab05_stop_workers(&pool);
+    require_success(result, errno, "lab05_stop_workers");
+    require_all_gone(&started, &addr);
+    if (waitpid(bystander, NULL, WNOHANG) != 0)
+        fail_test("lab05_stop_workers ended or reaped a child that is not a worker: signal the workers' group "
+                  "and waitpid() the workers' pids only");
+
+    kill(bystander, SIGKILL);
+    waitpid(bystander, NULL, 0);
+    close(reserved);
+}
+
+/* ------------------------------------------------------------------ */
+/* Step 7: The same-owner rule                                          */
+/* ------------------------------------------------------------------ */
+
+static void test_owner_fixed_at_socket(void)
+{
+    struct sockaddr_storage addr;
+    struct sl_diag_socket listening[4];
+    gid_t groups[4];
+
+    if (geteuid() != 0)
+        grade_skip("the same-owner rule needs setuid() to another user: grade as root (sudo make grade LAB=5)");
+
+    /* A user of our own, far above real users: not in /etc/passwd. */
+    uid_t user = (uid_t)(1400000000u + (unsigned)getpid() % 1000000u);
+
+    /* root's group on 127.0.0.1:P. */
+    int root_listener = harness_on_new_port("127.0.0.1", WITH_REUSEPORT, true, &addr);
+
+    int fd = lab05_listener_then_drop(sa(&addr), sa_len(&addr), user, user);
+    require_success(fd, errno, "lab05_listener_then_drop (as root)");
+    if (getuid() != user || geteuid() != user || getgid() != user || getegid() != user)
+        fail_test("after lab05_listener_then_drop the process runs as uid %u/%u gid %u/%u, expected %u everywhere",
+                  getuid(), geteuid(), getgid(), getegid(), user);
+    if (getgroups(4, groups) != 0)
+        fail_test("after lab05_listener_then_drop the process still has supplementary groups: setgroups(0, NULL)");
+
+    /* The kernel: both listeners in one group, both owned by root. */
+    int n = listeners_on(&addr, listening, 4);
+    const struct sl_diag_socket *mine = find_inode(listening, n, sl_socket_inode(fd));
+    if (n != 2 || mine == NULL)
+        fail_test("the kernel lists %d LISTEN sockets on %s (the student's among them: %s), expected 2", n,
+                  tl_str(&addr, 0), mine ? "yes" : "no");
+    if (mine->uid != 0)
+        fail_test("the kernel says the listener is owned by uid %u; it was created as root, before setuid()",
+                  mine->uid);
+
+    /* Now a socket created as the new user cannot join root's group. */
+    int late = lab05_reuseport_listener(sa(&addr), sa_len(&addr), LAB05_BACKLOG);
+    if (late != -1)
+        close(late);
+    require_failure(late, errno, EADDRINUSE, "lab05_reuseport_listener after setuid(), on root's group");
+
+    close(fd);
+    close(root_listener);
+}
+
+/* ------------------------------------------------------------------ */
+/* The table                                                            */
+/* ------------------------------------------------------------------ */
+
+static const struct grade_step steps[] = {
+    { 1, "One listener that can share its port",
+      "socket(), then setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof on) with on = 1, BEFORE bind(), "
+      "then bind() and listen(fd, backlog). SO_REUSEADDR is not the same option. When a call fails, close the "
+      "socket and return -1 with that call's errno." },
+    { 2, "Two listeners on one port",
+      "Make the first listener with step 1, read the address it got with getsockname() (port 0 became a real "
+      "port), and make the second on that address. If the second fails, close the first before returning -1." },
+    { 3, "The group in the kernel's table",
+      "sl_diag_list() with .states = SL_DIAG_STATE(TCP_LISTEN) and .local_port = the port, then keep only the "
+      "entries whose local address is addr's (sl_addr_same_host). Return how many there are, store at most max "
+      "inodes." },
+    { 4, "A member that never listens",
+      "socket(), SO_REUSEPORT on, bind(), and no listen(): the socket holds the port, listeners of the same "
+      "user may join it, and the kernel never gives it a connection." },
+    { 5, "Worker processes",
+      "fork() n times; in each child: setpgid(0, k == 0 ? 0 : pgid), then the child's OWN listener (step 1, "
+      "after fork), then accept/send the LAB05_ANSWER_FORMAT line/close for ever, and _exit() on failure. In "
+      "the parent: setpgid(pid, pgid), pids[k] = pid. pgid is worker 0's pid." },
+    { 6, "Stop and reap the workers",
+      "kill(-pool->pgid, SIGTERM) signals the whole group (a negative pid). Then waitpid(pool->pids[k], NULL, 0) "
+      "for every worker, so none is left as a zombie; never wait() for any child." },
+    { 7, "The same-owner rule",
+      "Make the listener first, while root (its owner is fixed at socket()), then setgroups(0, NULL), "
+      "setgid(gid), setuid(uid), in that order; on failure close the listener." },
+};
+
+/* Designated fields: a field added to struct grade_test later defaults to 0. */
+static const struct grade_test tests[] = {
+    { .step = 1, .name = "listener_joins_group", .points = 2, .run = test_listener_joins_group,
+      .description = "a LISTEN socket with SO_REUSEPORT: another listener joins it, and it joins another" },
+    { .step = 1, .name = "refused_without_option", .points = 2, .run = test_refused_without_option,
+      .description = "a port held without SO_REUSEPORT (or with SO_REUSEADDR only): -1/EADDRINUSE, nothing left open" },
+    { .step = 1, .name = "ipv6_group", .points = 1, .run = test_ipv6_group,
+      .description = "the same on [::1]: two LISTEN sockets on one port",
+      .needs = "IPv6 on loopback" },
+    { .step = 2, .name = "pair_two_inodes", .points = 2, .run = test_pair_two_inodes,
+      .description = "the kernel lists exactly two LISTEN sockets on the port: the pair's two inodes" },
+    { .step = 2, .name = "pair_both_accept", .points = 2, .run = test_pair_both_accept,
+      .description = "64 connections: the kernel queues some at each of the two listeners" },
+    { .step = 2, .name = "pair_all_or_nothing", .points = 1, .run = test_pair_all_or_nothing,
+      .description = "EADDRINUSE on a held port, EMFILE at the second socket: nothing left open" },
+    { .step = 2, .name = "specific_beats_wildcard", .points = 2, .run = test_specific_beats_wildcard,
+      .description = "beside a group on 0.0.0.0:P, a listener on 127.0.0.1:P gets every connection to 127.0.0.1" },
+    { .step = 3, .name = "count_matches_kernel", .points = 2, .run = test_count_matches_kernel,
+      .description = "0 to 3 listeners counted with their inodes; connections and other addresses left out" },
+    { .step = 3, .name = "count_more_than_max", .points = 1, .run = test_count_more_than_max,
+      .description = "3 listeners, max = 1: returns 3, stores one inode, writes nothing more" },
+    { .step = 4, .name = "reserve_holds_port", .points = 2, .run = test_reserve_holds_port,
+      .description = "bound with SO_REUSEPORT, not listening: a plain bind() is refused, a connect() too" },
+    { .step = 4, .name = "reserve_gets_nothing", .points = 2, .run = test_reserve_gets_nothing,
+      .description = "a listener joins the reserved port and the kernel gives it every connection" },
+    { .step = 5, .name = "workers_own_listeners", .points = 3, .run = test_workers_own_listeners,
+      .description = "4 workers: 4 LISTEN sockets on the port, one held by each worker, none by the parent" },
+    { .step = 5, .name = "workers_answer", .points = 3, .run = test_workers_answer,
+      .description = "200 connections, each answered \"worker K pid P\" by a real worker; every worker serves some" },
+    { .step = 5, .name = "workers_process_group", .points = 1, .run = test_workers_process_group,
+      .description = "the workers share a process group of their own, named after worker 0; EINVAL for bad n" },
+    { .step = 6, .name = "stop_reaps_all", .points = 3, .run = test_stop_reaps_all, .timeout_s = 4,
+      .description = "after the stop no worker exists, none is a zombie, no listener is left on the port" },
+    { .step = 6, .name = "stop_only_workers", .points = 1, .run = test_stop_only_workers, .timeout_s = 4,
+      .description = "another child of the caller is neither signalled nor reaped" },
+    { .step = 7, .name = "owner_fixed_at_socket", .points = 2, .run = test_owner_fixed_at_socket,
+      .description = "opened as root then setuid(): it joins root's group; a socket made after setuid() cannot",
+      .needs = "root", .runs_as_root = true },
+};
+
+GRADE_LAB("05", "SO_REUSEPORT listeners", steps, tests);
