@@ -128,6 +128,7 @@ grade_patched() {
 }
 
 # One mutant: it must lose points in every step its "Breaks:" line names.
+# A "Needs: root" line marks a mutant that only root can catch.
 check_mutant() {
     local patch=$1 lab what steps status dir results missed step
     lab=$(basename "$(dirname "$patch")")
@@ -135,6 +136,11 @@ check_mutant() {
     steps=$(header "$patch" Breaks | tr -cs '0-9' ' ')
     if [ -z "$what" ] || [ -z "${steps// /}" ]; then
         echo "FAIL $patch: needs 'Mutant:' and 'Breaks: step N' header lines"
+        return
+    fi
+    # "Needs: root": a mutant of a step only root can test.
+    if [ "$(header "$patch" Needs)" = root ] && [ "$(id -u)" -ne 0 ]; then
+        echo "skip mutant $patch ($what): needs root"
         return
     fi
     status=$(grade_patched mutants "$patch")
