@@ -46,8 +46,12 @@
 /* ... and of one the runner could not prepare (never a pass). */
 #define GRADE_SETUP_FAILED_EXIT 78
 
-/* What the student's code may print in one test, at most. */
-#define OUTPUT_LIMIT_BYTES (256 * 1024)
+/*
+ * The most a test process may write to any file (RLIMIT_FSIZE): it caps
+ * what the student's code prints, and must leave room for Check's own
+ * record of the test, which grows with every passing assertion.
+ */
+#define OUTPUT_LIMIT_BYTES (16 * 1024 * 1024)
 
 /* How much of that output a failure message quotes. */
 #define OUTPUT_QUOTE_BYTES 1200
