@@ -140,8 +140,22 @@ $(REPORT): $(BUILD)/harness/report.o $(BUILD)/harness/results.o
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ -o $@
 
+# The walk-throughs' own code, labs/common/walk/: the tracer that defines
+# socket(), connect(), ... to print your calls, and what every walk-through
+# prints the same way. It is linked into the walk-through programs only,
+# never into libsocklab.a: the test binaries link that, and a socket()
+# found there would trace the grader. A main.c that does not include it
+# (one that still defines socket() itself) links without it: two socket()s
+# cannot be linked together.
+WALK_OBJS := $(patsubst labs/common/walk/%.c,$(BUILD)/common/walk/%.o,$(wildcard labs/common/walk/*.c))
+walk_objs_of = $(if $(shell grep -qs '"walk/' labs/$(1)/main.c && echo yes),$(WALK_OBJS))
+
+$(BUILD)/common/walk/%.o: labs/common/walk/%.c | deps-build
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Ilabs/common -c $< -o $@
+
 define walkthrough_rule
-$(BIN)/lab$(call lab_number,$(1)): $(OBJ)/$(1)/main.o $(OBJ)/$(1)/lab.o $(COMMON_LIB)
+$(BIN)/lab$(call lab_number,$(1)): $(OBJ)/$(1)/main.o $(OBJ)/$(1)/lab.o $(call walk_objs_of,$(1)) $(COMMON_LIB)
 	@mkdir -p $$(@D)
 	$$(CC) $$(LDFLAGS) $$^ -o $$@
 endef

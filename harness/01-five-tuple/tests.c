@@ -33,37 +33,6 @@
 /* Helpers                                                              */
 /* ------------------------------------------------------------------ */
 
-static const struct sockaddr *sa(const struct sockaddr_storage *addr)
-{
-    return (const struct sockaddr *)addr;
-}
-
-static socklen_t sa_len(const struct sockaddr_storage *addr)
-{
-    return sl_addr_len(sa(addr));
-}
-
-/*
- * Fail the test when a call that had to succeed returned -1; err is the
- * errno saved right after the call. (Call first, then pass errno: inside
- * one argument list C does not say which is evaluated first.) ENOSYS is
- * the skeleton's placeholder.
- */
-static void require_success(int result, int err, const char *call)
-{
-    ck_assert_msg(result != -1, "%s returned -1 with errno %s (%s)%s", call, sl_errno_name(err),
-                  strerror(err), err == ENOSYS ? ": this step is not written yet" : "");
-}
-
-/* Fail unless a call failed the way the contract says: -1 and errno `want`. */
-static void require_failure(int result, int err, int want, const char *call)
-{
-    ck_assert_msg(result == -1, "%s returned %d; it should fail with -1 and errno %s", call, result,
-                  sl_errno_name(want));
-    ck_assert_msg(err == want, "%s returned -1 with errno %s (%s); expected %s", call, sl_errno_name(err),
-                  strerror(err), sl_errno_name(want));
-}
-
 /* The kernel's ephemeral port range (net.ipv4.ip_local_port_range). */
 static void ephemeral_range(uint16_t *low, uint16_t *high)
 {
@@ -81,72 +50,6 @@ static void require_ephemeral_port(uint16_t port, const char *what)
                   port, low, high);
 }
 
-/*
- * The two bytes of port differ. Only then does a missing htons() or
- * ntohs() change the value, so only such a port can catch that mistake.
- */
-static bool port_bytes_differ(uint16_t port)
-{
-    return (port >> 8) != (port & 0xff);
-}
-
-/* A listener on the family's loopback whose port has two different bytes. */
-static int listener_with_telltale_port(int family, struct sockaddr_storage *addr)
-{
-    int spare[8];
-    int nspare = 0;
-    int fd = tl_listener(family, addr);
-
-    /* Keep a rejected listener open while asking again, so the kernel
-     * cannot hand out the same port twice. */
-    while (!port_bytes_differ(sl_addr_port(sa(addr))) && nspare < 8) {
-        spare[nspare++] = fd;
-        fd = tl_listener(family, addr);
-    }
-    for (int i = 0; i < nspare; i++)
-        close(spare[i]);
-    ck_assert_msg(port_bytes_differ(sl_addr_port(sa(addr))), "harness: no usable listening port");
-    return fd;
-}
-
-/*
- * A TCP socket bound to ip port 0; *addr receives the address the kernel
- * gave it. Returns the fd, or -1 with errno set.
- */
-static int bind_port_zero(const char *ip, struct sockaddr_storage *addr)
-{
-    socklen_t len;
-    int fd;
-
-    ck_assert_msg(sl_addr_parse(ip, 0, addr, &len) == 0, "harness: bad address %s", ip);
-    fd = socket(addr->ss_family, SOCK_STREAM, 0);
-    ck_assert_msg(fd != -1, "harness: socket: %s", sl_errno_name(errno));
-    if (bind(fd, sa(addr), len) == -1) {
-        int err = errno;
-        close(fd);
-        errno = err;
-        return -1;
-    }
-    len = sizeof *addr;
-    ck_assert_msg(getsockname(fd, (struct sockaddr *)addr, &len) == 0, "harness: getsockname: %s",
-                  sl_errno_name(errno));
-    return fd;
-}
-
-/*
- * An address on ip whose port is free right now: the kernel picks a port
- * for a bound socket, and the socket is closed without ever listening.
- * Connecting there is refused; binding there succeeds (unless someone
- * takes it in between, which a caller may retry).
- */
-static void free_port_on(const char *ip, struct sockaddr_storage *addr)
-{
-    int fd = bind_port_zero(ip, addr);
-
-    ck_assert_msg(fd != -1, "harness: cannot bind %s port 0: %s", ip, sl_errno_name(errno));
-    close(fd);
-}
-
 /* Expect the kernel to list fd as ESTABLISHED to server; returns its entry. */
 static struct sl_diag_socket require_established_to(int fd, const struct sockaddr_storage *server,
                                                      const char *what)
@@ -157,8 +60,9 @@ static struct sl_diag_socket require_established_to(int fd, const struct sockadd
                   k.family == AF_INET6 ? "IPv6" : "IPv4", server->ss_family == AF_INET6 ? "IPv6" : "IPv4");
     ck_assert_msg(k.state == SL_ESTABLISHED, "%s: the kernel lists it in state %s, not ESTABLISHED", what,
                   sl_state_linux_name(k.state));
-    ck_assert_msg(sl_addr_equal(sa(&k.remote), sa(server)), "%s: the kernel says it is connected to %s, not to %s",
-                  what, tl_str(&k.remote, 0), tl_str(server, 1));
+    ck_assert_msg(sl_addr_equal(tl_sa(&k.remote), tl_sa(server)),
+                  "%s: the kernel says it is connected to %s, not to %s", what, tl_str(&k.remote, 0),
+                  tl_str(server, 1));
     return k;
 }
 
@@ -168,9 +72,9 @@ static void require_same_tuple(const struct sl_five_tuple *got, const struct sl_
 {
     ck_assert_msg(got->protocol == IPPROTO_TCP, "%s: protocol is %d, expected IPPROTO_TCP (%d)", what,
                   got->protocol, IPPROTO_TCP);
-    ck_assert_msg(sl_addr_equal(sa(&got->local), sa(&want->local)), "%s: local is %s, the kernel says %s", what,
+    ck_assert_msg(sl_addr_equal(tl_sa(&got->local), tl_sa(&want->local)), "%s: local is %s, the kernel says %s", what,
                   tl_str(&got->local, 0), tl_str(&want->local, 1));
-    ck_assert_msg(sl_addr_equal(sa(&got->remote), sa(&want->remote)), "%s: remote is %s, the kernel says %s",
+    ck_assert_msg(sl_addr_equal(tl_sa(&got->remote), tl_sa(&want->remote)), "%s: remote is %s, the kernel says %s",
                   what, tl_str(&got->remote, 0), tl_str(&want->remote, 1));
 }
 
@@ -219,8 +123,8 @@ static void test_connect_established(void)
     struct sockaddr_storage server;
     int listener = tl_listener(AF_INET, &server);
 
-    int fd = lab01_connect(sa(&server), sa_len(&server));
-    require_success(fd, errno, "lab01_connect(127.0.0.1:port of a listener)");
+    int fd = lab01_connect(tl_sa(&server), tl_sa_len(&server));
+    tl_require_success(fd, errno, "lab01_connect(127.0.0.1:port of a listener)");
     ck_assert_msg(tl_fd_is_open(fd), "lab01_connect returned %d, which is not an open descriptor", fd);
     require_established_to(fd, &server, "the socket lab01_connect returned");
 
@@ -233,16 +137,16 @@ static void test_kernel_picks_source(void)
     struct sockaddr_storage server;
     int listener = tl_listener(AF_INET, &server);
 
-    int fd = lab01_connect(sa(&server), sa_len(&server));
-    require_success(fd, errno, "lab01_connect");
+    int fd = lab01_connect(tl_sa(&server), tl_sa_len(&server));
+    tl_require_success(fd, errno, "lab01_connect");
     struct sl_diag_socket k = require_established_to(fd, &server, "the socket lab01_connect returned");
 
     /* The route towards 127.0.0.1 (the local route of 127.0.0.0/8 on lo)
      * names the source 127.0.0.1: that is what the kernel must choose. */
-    ck_assert_msg(sl_addr_same_host(sa(&k.local), sa(&server)),
+    ck_assert_msg(sl_addr_same_host(tl_sa(&k.local), tl_sa(&server)),
                   "the kernel lists source address %s; connecting to 127.0.0.1 without bind() gives 127.0.0.1",
                   tl_str(&k.local, 0));
-    require_ephemeral_port(sl_addr_port(sa(&k.local)), "the connection");
+    require_ephemeral_port(sl_addr_port(tl_sa(&k.local)), "the connection");
 
     close(fd);
     close(listener);
@@ -255,19 +159,19 @@ static void test_refused_closes_socket(void)
 
     /* First the call must work at all: a skeleton returning -1 must not
      * pass a test that expects -1. */
-    int fd = lab01_connect(sa(&server), sa_len(&server));
-    require_success(fd, errno, "lab01_connect to a listener");
+    int fd = lab01_connect(tl_sa(&server), tl_sa_len(&server));
+    tl_require_success(fd, errno, "lab01_connect to a listener");
     close(fd);
 
-    free_port_on("127.0.0.1", &closed);
+    tl_free_port("127.0.0.1", &closed);
     int before = tl_open_fd_count();
-    int result = lab01_connect(sa(&closed), sa_len(&closed));
+    int result = lab01_connect(tl_sa(&closed), tl_sa_len(&closed));
     int err = errno;
     int after = tl_open_fd_count();
 
     if (result >= 0)
         close(result);
-    require_failure(result, err, ECONNREFUSED, "lab01_connect to a port nobody listens on");
+    tl_require_failure(result, err, ECONNREFUSED, "lab01_connect to a port nobody listens on");
     ck_assert_msg(after == before,
                   "after a refused connect the process has %d descriptors open, before it had %d: "
                   "the socket was not closed",
@@ -290,7 +194,7 @@ static void test_tuple_matches_kernel(void)
     /* The client's end. */
     memset(&got, 0xAA, sizeof got); /* garbage, so nothing passes by luck */
     int result = lab01_five_tuple(client, &got);
-    require_success(result, errno, "lab01_five_tuple(client)");
+    tl_require_success(result, errno, "lab01_five_tuple(client)");
     kernel = kernel_tuple(client, "the client socket");
     require_same_tuple(&got, &kernel, "client's tuple");
     ck_assert_msg(sl_five_tuple_of(client, &ours) == 0, "harness: getsockname/getpeername failed");
@@ -299,7 +203,7 @@ static void test_tuple_matches_kernel(void)
     /* The server's end of the same connection: the same calls work there. */
     memset(&got, 0xAA, sizeof got);
     result = lab01_five_tuple(accepted, &got);
-    require_success(result, errno, "lab01_five_tuple(accepted socket)");
+    tl_require_success(result, errno, "lab01_five_tuple(accepted socket)");
     kernel = kernel_tuple(accepted, "the accepted socket");
     require_same_tuple(&got, &kernel, "server's tuple");
 
@@ -315,9 +219,9 @@ static void test_tuple_errors(void)
 
     ck_assert_msg(unconnected != -1, "harness: socket: %s", sl_errno_name(errno));
     int result = lab01_five_tuple(unconnected, &got);
-    require_failure(result, errno, ENOTCONN, "lab01_five_tuple on a socket that is not connected");
+    tl_require_failure(result, errno, ENOTCONN, "lab01_five_tuple on a socket that is not connected");
     result = lab01_five_tuple(-1, &got);
-    require_failure(result, errno, EBADF, "lab01_five_tuple(-1)");
+    tl_require_failure(result, errno, EBADF, "lab01_five_tuple(-1)");
     close(unconnected);
 }
 
@@ -335,33 +239,24 @@ static void check_source_port(int family)
     int client = tl_connect(&server);
     struct sl_diag_socket k = tl_kernel_view(client, "the client socket");
     int port = lab01_source_port(client);
-    require_success(port, errno, "lab01_source_port");
-    ck_assert_msg(port == sl_addr_port(sa(&k.local)), "lab01_source_port says %d; the kernel lists port %u%s", port,
-                  sl_addr_port(sa(&k.local)),
-                  port == ntohs((uint16_t)sl_addr_port(sa(&k.local))) ? " (network byte order: use ntohs())" : "");
+    tl_require_success(port, errno, "lab01_source_port");
+    ck_assert_msg(port == sl_addr_port(tl_sa(&k.local)), "lab01_source_port says %d; the kernel lists port %u%s", port,
+                  sl_addr_port(tl_sa(&k.local)),
+                  port == ntohs((uint16_t)sl_addr_port(tl_sa(&k.local))) ? " (network byte order: use ntohs())" : "");
     require_ephemeral_port((uint16_t)port, "the client socket");
 
     /* A socket bound to a port whose two bytes differ, so that a missing
-     * ntohs() cannot go unnoticed. Rejected sockets stay open meanwhile,
-     * so the kernel offers a different port each time. */
-    int spare[8], nspare = 0;
-    int fd = bind_port_zero(loopback, &bound);
-    while (fd != -1 && !port_bytes_differ(sl_addr_port(sa(&bound))) && nspare < 8) {
-        spare[nspare++] = fd;
-        fd = bind_port_zero(loopback, &bound);
-    }
-    for (int i = 0; i < nspare; i++)
-        close(spare[i]);
-    ck_assert_msg(fd != -1, "harness: cannot bind %s port 0: %s", loopback, sl_errno_name(errno));
-    ck_assert_msg(connect(fd, sa(&server), sa_len(&server)) == 0, "harness: connect: %s", sl_errno_name(errno));
-    uint16_t want = sl_addr_port(sa(&bound));
+     * ntohs() cannot go unnoticed. */
+    int fd = tl_telltale_bound_socket(loopback, &bound);
+    ck_assert_msg(connect(fd, tl_sa(&server), tl_sa_len(&server)) == 0, "harness: connect: %s", sl_errno_name(errno));
+    uint16_t want = sl_addr_port(tl_sa(&bound));
     port = lab01_source_port(fd);
-    require_success(port, errno, "lab01_source_port");
+    tl_require_success(port, errno, "lab01_source_port");
     ck_assert_msg(port == want, "lab01_source_port says %d for a socket bound to port %u%s", port, want,
                   port == ntohs(want) ? " (network byte order: use ntohs())" : "");
 
     port = lab01_source_port(-1);
-    require_failure(port, errno, EBADF, "lab01_source_port(-1)");
+    tl_require_failure(port, errno, EBADF, "lab01_source_port(-1)");
 
     close(fd);
     close(client);
@@ -375,8 +270,7 @@ static void test_source_port_ipv4(void)
 
 static void test_source_port_ipv6(void)
 {
-    if (!tl_ipv6_available())
-        grade_skip("this machine cannot bind a TCP socket to ::1");
+    tl_require_ipv6();
     check_source_port(AF_INET6);
 }
 
@@ -393,7 +287,7 @@ static void test_accept_mirror(void)
 
     memset(&server_view, 0xAA, sizeof server_view);
     int accepted = lab01_accept_view(listener, &server_view);
-    require_success(accepted, errno, "lab01_accept_view");
+    tl_require_success(accepted, errno, "lab01_accept_view");
     ck_assert_msg(accepted != listener, "lab01_accept_view returned the listening socket itself, not the new one");
 
     ck_assert_msg(sl_five_tuple_of(client, &client_view) == 0, "harness: getsockname/getpeername failed");
@@ -421,7 +315,7 @@ static void test_listener_unchanged(void)
 
     for (int i = 0; i < 2; i++) {
         accepted[i] = lab01_accept_view(listener, &view[i]);
-        require_success(accepted[i], errno, "lab01_accept_view");
+        tl_require_success(accepted[i], errno, "lab01_accept_view");
         struct sl_diag_socket k = tl_kernel_view(accepted[i], "the socket lab01_accept_view returned");
         ck_assert_msg(k.inode != before.inode, "lab01_accept_view returned the listening socket, not a new one");
         ck_assert_msg(k.state == SL_ESTABLISHED, "the accepted socket is %s in the kernel, not ESTABLISHED",
@@ -431,7 +325,8 @@ static void test_listener_unchanged(void)
 
     /* The listener is the same socket, still listening on the same port. */
     struct sl_diag_socket after = tl_kernel_view(listener, "the listening socket");
-    ck_assert_msg(after.inode == before.inode && after.state == SL_LISTEN && sl_addr_equal(sa(&after.local), sa(&server)),
+    ck_assert_msg(after.inode == before.inode && after.state == SL_LISTEN &&
+                      sl_addr_equal(tl_sa(&after.local), tl_sa(&server)),
                   "after two accepts the listening socket is %s on %s; it should still be LISTEN on %s",
                   sl_state_linux_name(after.state), tl_str(&after.local, 0), tl_str(&server, 1));
 
@@ -440,7 +335,7 @@ static void test_listener_unchanged(void)
     int result = lab01_accept_view(client[0], &view[0]);
     int err = errno;
     int after_count = tl_open_fd_count();
-    require_failure(result, err, EINVAL, "lab01_accept_view on a connected (not listening) socket");
+    tl_require_failure(result, err, EINVAL, "lab01_accept_view on a connected (not listening) socket");
     ck_assert_msg(after_count == before_count, "a failed lab01_accept_view left %d descriptor(s) open",
                   after_count - before_count);
 
@@ -462,16 +357,16 @@ static void test_many_distinct_ports(void)
     int fds[MANY];
     int listener = tl_listener(AF_INET, &server);
 
-    int result = lab01_connect_many(sa(&server), sa_len(&server), fds, MANY);
-    require_success(result, errno, "lab01_connect_many(127.0.0.1:port, n = 20)");
+    int result = lab01_connect_many(tl_sa(&server), tl_sa_len(&server), fds, MANY);
+    tl_require_success(result, errno, "lab01_connect_many(127.0.0.1:port, n = 20)");
 
     for (int i = 0; i < MANY; i++) {
         ck_assert_msg(tl_fd_is_open(fds[i]), "fds[%d] = %d is not an open descriptor", i, fds[i]);
         k[i] = require_established_to(fds[i], &server, "a socket from lab01_connect_many");
-        ck_assert_msg(sl_addr_same_host(sa(&k[i].local), sa(&k[0].local)),
+        ck_assert_msg(sl_addr_same_host(tl_sa(&k[i].local), tl_sa(&k[0].local)),
                       "fds[%d] comes from %s, fds[0] from %s: the kernel should pick the same source address",
                       i, tl_str(&k[i].local, 0), tl_str(&k[0].local, 1));
-        require_ephemeral_port(sl_addr_port(sa(&k[i].local)), "a socket from lab01_connect_many");
+        require_ephemeral_port(sl_addr_port(tl_sa(&k[i].local)), "a socket from lab01_connect_many");
         for (int j = 0; j < i; j++)
             ck_assert_msg(k[i].inode != k[j].inode, "fds[%d] and fds[%d] are the same socket", j, i);
     }
@@ -479,15 +374,15 @@ static void test_many_distinct_ports(void)
      * are all that tells the connections apart, so they must differ. */
     for (int i = 0; i < MANY; i++)
         for (int j = 0; j < i; j++)
-            ck_assert_msg(sl_addr_port(sa(&k[i].local)) != sl_addr_port(sa(&k[j].local)),
-                          "two connections share the source port %u", sl_addr_port(sa(&k[i].local)));
+            ck_assert_msg(sl_addr_port(tl_sa(&k[i].local)) != sl_addr_port(tl_sa(&k[j].local)),
+                          "two connections share the source port %u", sl_addr_port(tl_sa(&k[i].local)));
 
     /* And the kernel's table, read as a whole: exactly MANY client
      * connections to this server port. */
     struct sl_diag_filter to_server = {
         .family = AF_INET,
         .states = SL_DIAG_STATE(TCP_ESTABLISHED),
-        .remote_port = sl_addr_port(sa(&server)),
+        .remote_port = sl_addr_port(tl_sa(&server)),
     };
     struct sl_diag_socket all[MANY + 1];
     int n = sl_diag_list(&to_server, all, MANY + 1);
@@ -506,29 +401,29 @@ static void test_many_all_or_nothing(void)
     int fds[5];
     int listener = tl_listener(AF_INET, &server);
 
-    int result = lab01_connect_many(sa(&server), sa_len(&server), fds, 2);
-    require_success(result, errno, "lab01_connect_many(n = 2)");
+    int result = lab01_connect_many(tl_sa(&server), tl_sa_len(&server), fds, 2);
+    tl_require_success(result, errno, "lab01_connect_many(n = 2)");
     close(fds[0]);
     close(fds[1]);
 
     /* Every connection refused: nothing may stay open. */
-    free_port_on("127.0.0.1", &closed);
+    tl_free_port("127.0.0.1", &closed);
     int before = tl_open_fd_count();
-    result = lab01_connect_many(sa(&closed), sa_len(&closed), fds, 3);
+    result = lab01_connect_many(tl_sa(&closed), tl_sa_len(&closed), fds, 3);
     int err = errno;
     int after = tl_open_fd_count();
-    require_failure(result, err, ECONNREFUSED, "lab01_connect_many to a port nobody listens on");
+    tl_require_failure(result, err, ECONNREFUSED, "lab01_connect_many to a port nobody listens on");
     ck_assert_msg(after == before, "a refused lab01_connect_many left %d descriptor(s) open", after - before);
 
     /* The 4th of 5 connections fails (room for 3 descriptors only): the 3
      * already made must be closed again. */
     before = tl_open_fd_count();
     limit_fd_room(3, &saved);
-    result = lab01_connect_many(sa(&server), sa_len(&server), fds, 5);
+    result = lab01_connect_many(tl_sa(&server), tl_sa_len(&server), fds, 5);
     err = errno;
     restore_fd_limit(&saved);
     after = tl_open_fd_count();
-    require_failure(result, err, EMFILE, "lab01_connect_many(n = 5) with room for 3 descriptors");
+    tl_require_failure(result, err, EMFILE, "lab01_connect_many(n = 5) with room for 3 descriptors");
     ck_assert_msg(after == before,
                   "lab01_connect_many failed at the 4th connection but left %d descriptor(s) open: "
                   "close the ones already made",
@@ -548,13 +443,13 @@ static void test_from_other_address(void)
     int listener = tl_listener(AF_INET, &server);
 
     ck_assert(sl_addr_parse("127.0.0.2", 0, &local, &local_len) == 0);
-    int fd = lab01_connect_from(sa(&local), local_len, sa(&server), sa_len(&server));
-    require_success(fd, errno, "lab01_connect_from(127.0.0.2:0, server)");
+    int fd = lab01_connect_from(tl_sa(&local), local_len, tl_sa(&server), tl_sa_len(&server));
+    tl_require_success(fd, errno, "lab01_connect_from(127.0.0.2:0, server)");
     struct sl_diag_socket k = require_established_to(fd, &server, "the socket lab01_connect_from returned");
-    ck_assert_msg(sl_addr_same_host(sa(&k.local), sa(&local)),
+    ck_assert_msg(sl_addr_same_host(tl_sa(&k.local), tl_sa(&local)),
                   "the kernel lists the source %s, not 127.0.0.2: was bind() called before connect()?",
                   tl_str(&k.local, 0));
-    require_ephemeral_port(sl_addr_port(sa(&k.local)), "a socket bound to port 0");
+    require_ephemeral_port(sl_addr_port(tl_sa(&k.local)), "a socket bound to port 0");
 
     close(fd);
     close(listener);
@@ -569,15 +464,15 @@ static void test_from_given_port(void)
     /* The free port could be taken by someone else before we use it:
      * then bind() says EADDRINUSE and we try another. */
     for (int attempt = 0; attempt < 5 && fd == -1; attempt++) {
-        free_port_on("127.0.0.3", &local);
-        fd = lab01_connect_from(sa(&local), sa_len(&local), sa(&server), sa_len(&server));
+        tl_free_port("127.0.0.3", &local);
+        fd = lab01_connect_from(tl_sa(&local), tl_sa_len(&local), tl_sa(&server), tl_sa_len(&server));
         err = errno;
         if (fd == -1 && err != EADDRINUSE)
             break;
     }
-    require_success(fd, err, "lab01_connect_from(127.0.0.3:free port, server)");
+    tl_require_success(fd, err, "lab01_connect_from(127.0.0.3:free port, server)");
     struct sl_diag_socket k = require_established_to(fd, &server, "the socket lab01_connect_from returned");
-    ck_assert_msg(sl_addr_equal(sa(&k.local), sa(&local)), "the kernel lists the source %s, expected exactly %s",
+    ck_assert_msg(sl_addr_equal(tl_sa(&k.local), tl_sa(&local)), "the kernel lists the source %s, expected exactly %s",
                   tl_str(&k.local, 0), tl_str(&local, 1));
 
     close(fd);
@@ -591,19 +486,19 @@ static void test_from_taken_address(void)
     int listener = tl_listener(AF_INET, &server);
 
     ck_assert(sl_addr_parse("127.0.0.2", 0, &local, &local_len) == 0);
-    int fd = lab01_connect_from(sa(&local), local_len, sa(&server), sa_len(&server));
-    require_success(fd, errno, "lab01_connect_from(127.0.0.2:0, server)");
+    int fd = lab01_connect_from(tl_sa(&local), local_len, tl_sa(&server), tl_sa_len(&server));
+    tl_require_success(fd, errno, "lab01_connect_from(127.0.0.2:0, server)");
     close(fd);
 
     /* The listener's own address is taken: bind() must fail, and then the
      * function must stop, report it, and close its socket. */
     int before = tl_open_fd_count();
-    int result = lab01_connect_from(sa(&server), sa_len(&server), sa(&server), sa_len(&server));
+    int result = lab01_connect_from(tl_sa(&server), tl_sa_len(&server), tl_sa(&server), tl_sa_len(&server));
     int err = errno;
     int after = tl_open_fd_count();
     if (result >= 0)
         close(result);
-    require_failure(result, err, EADDRINUSE, "lab01_connect_from with a source address a listener holds");
+    tl_require_failure(result, err, EADDRINUSE, "lab01_connect_from with a source address a listener holds");
     ck_assert_msg(after == before, "a failed lab01_connect_from left %d descriptor(s) open", after - before);
 
     close(listener);
@@ -621,24 +516,24 @@ static void require_loopback_connected(int fd, int err, const char *call)
 {
     ck_assert_msg(!(fd == -1 && err == ECONNREFUSED),
                   "%s was refused although a server listens there: was the port converted with htons()?", call);
-    require_success(fd, err, call);
+    tl_require_success(fd, err, call);
 }
 
 static void test_loopback_ipv4(void)
 {
     struct sockaddr_storage server;
-    int listener = listener_with_telltale_port(AF_INET, &server);
+    int listener = tl_telltale_listener(AF_INET, &server);
 
-    int fd = lab01_connect_loopback(AF_INET, sl_addr_port(sa(&server)));
+    int fd = lab01_connect_loopback(AF_INET, sl_addr_port(tl_sa(&server)));
     require_loopback_connected(fd, errno, "lab01_connect_loopback(AF_INET, port)");
     require_established_to(fd, &server, "the socket lab01_connect_loopback(AF_INET) returned");
     close(fd);
 
     int before = tl_open_fd_count();
-    int result = lab01_connect_loopback(AF_UNIX, sl_addr_port(sa(&server)));
+    int result = lab01_connect_loopback(AF_UNIX, sl_addr_port(tl_sa(&server)));
     int err = errno;
     ck_assert_msg(tl_open_fd_count() == before, "lab01_connect_loopback(AF_UNIX) left a descriptor open");
-    require_failure(result, err, EAFNOSUPPORT, "lab01_connect_loopback(AF_UNIX, port)");
+    tl_require_failure(result, err, EAFNOSUPPORT, "lab01_connect_loopback(AF_UNIX, port)");
 
     close(listener);
 }
@@ -647,14 +542,13 @@ static void test_loopback_ipv6(void)
 {
     struct sockaddr_storage server;
 
-    if (!tl_ipv6_available())
-        grade_skip("this machine cannot bind a TCP socket to ::1");
-    int listener = listener_with_telltale_port(AF_INET6, &server);
+    tl_require_ipv6();
+    int listener = tl_telltale_listener(AF_INET6, &server);
 
-    int fd = lab01_connect_loopback(AF_INET6, sl_addr_port(sa(&server)));
+    int fd = lab01_connect_loopback(AF_INET6, sl_addr_port(tl_sa(&server)));
     require_loopback_connected(fd, errno, "lab01_connect_loopback(AF_INET6, port)");
     struct sl_diag_socket k = require_established_to(fd, &server, "the socket lab01_connect_loopback(AF_INET6) returned");
-    ck_assert_msg(sl_addr_same_host(sa(&k.local), sa(&server)), "the kernel lists the source %s, expected ::1",
+    ck_assert_msg(sl_addr_same_host(tl_sa(&k.local), tl_sa(&server)), "the kernel lists the source %s, expected ::1",
                   tl_str(&k.local, 0));
 
     close(fd);
@@ -668,34 +562,33 @@ static void test_ipv6_all_steps(void)
     socklen_t local_len;
     int fds[3];
 
-    if (!tl_ipv6_available())
-        grade_skip("this machine cannot bind a TCP socket to ::1");
+    tl_require_ipv6();
     int listener = tl_listener(AF_INET6, &server);
 
     /* Step 1 and 2 on ::1. */
-    int client = lab01_connect(sa(&server), sa_len(&server));
-    require_success(client, errno, "lab01_connect([::1]:port)");
+    int client = lab01_connect(tl_sa(&server), tl_sa_len(&server));
+    tl_require_success(client, errno, "lab01_connect([::1]:port)");
     struct sl_diag_socket k = require_established_to(client, &server, "the socket lab01_connect([::1]) returned");
     int result = lab01_five_tuple(client, &client_view);
-    require_success(result, errno, "lab01_five_tuple on an IPv6 socket");
+    tl_require_success(result, errno, "lab01_five_tuple on an IPv6 socket");
     kernel = kernel_tuple(client, "the IPv6 client");
     require_same_tuple(&client_view, &kernel, "IPv6 client's tuple");
 
     /* Step 3. */
     int port = lab01_source_port(client);
-    require_success(port, errno, "lab01_source_port on an IPv6 socket");
-    ck_assert_msg(port == sl_addr_port(sa(&k.local)), "lab01_source_port says %d; the kernel lists %u", port,
-                  sl_addr_port(sa(&k.local)));
+    tl_require_success(port, errno, "lab01_source_port on an IPv6 socket");
+    ck_assert_msg(port == sl_addr_port(tl_sa(&k.local)), "lab01_source_port says %d; the kernel lists %u", port,
+                  sl_addr_port(tl_sa(&k.local)));
 
     /* Step 4. */
     int accepted = lab01_accept_view(listener, &server_view);
-    require_success(accepted, errno, "lab01_accept_view on an IPv6 listener");
+    tl_require_success(accepted, errno, "lab01_accept_view on an IPv6 listener");
     sl_five_tuple_mirror(&kernel, &mirrored);
     require_same_tuple(&server_view, &mirrored, "IPv6 server's tuple (the client's, mirrored)");
 
     /* Step 5. */
-    result = lab01_connect_many(sa(&server), sa_len(&server), fds, 3);
-    require_success(result, errno, "lab01_connect_many([::1]:port, n = 3)");
+    result = lab01_connect_many(tl_sa(&server), tl_sa_len(&server), fds, 3);
+    tl_require_success(result, errno, "lab01_connect_many([::1]:port, n = 3)");
     for (int i = 0; i < 3; i++) {
         require_established_to(fds[i], &server, "a socket from lab01_connect_many([::1])");
         close(fds[i]);
@@ -703,10 +596,10 @@ static void test_ipv6_all_steps(void)
 
     /* Step 6. */
     ck_assert(sl_addr_parse("::1", 0, &local, &local_len) == 0);
-    int from = lab01_connect_from(sa(&local), local_len, sa(&server), sa_len(&server));
-    require_success(from, errno, "lab01_connect_from([::1]:0, [::1]:port)");
+    int from = lab01_connect_from(tl_sa(&local), local_len, tl_sa(&server), tl_sa_len(&server));
+    tl_require_success(from, errno, "lab01_connect_from([::1]:0, [::1]:port)");
     k = require_established_to(from, &server, "the socket lab01_connect_from([::1]) returned");
-    ck_assert_msg(sl_addr_same_host(sa(&k.local), sa(&local)), "the kernel lists the source %s, expected ::1",
+    ck_assert_msg(sl_addr_same_host(tl_sa(&k.local), tl_sa(&local)), "the kernel lists the source %s, expected ::1",
                   tl_str(&k.local, 0));
 
     close(from);

@@ -17,7 +17,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <dirent.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -40,60 +39,13 @@
 /* The harness's echo server waits this long for EOF from the student's client. */
 #define HARNESS_SERVER_DEADLINE_MS 1000
 
-/*
- * Linux 6.18 lists a socket that is bound but neither listening nor
- * connected only when the sock_diag request asks for this pseudo-state
- * (TCP_BOUND_INACTIVE in the kernel's include/net/tcp_states.h, which is
- * not in the headers programs see), and reports it in state CLOSE. Where
- * the kernel lists no such socket, the tests rely on getsockname() alone.
- */
-#define DIAG_BOUND_INACTIVE 13
-
 /* ------------------------------------------------------------------ */
 /* Helpers                                                              */
 /* ------------------------------------------------------------------ */
 
-static const struct sockaddr *sa(const struct sockaddr_storage *addr)
-{
-    return (const struct sockaddr *)addr;
-}
-
-static socklen_t sa_len(const struct sockaddr_storage *addr)
-{
-    return sl_addr_len(sa(addr));
-}
-
 static const char *family_text(int family)
 {
     return family == AF_INET6 ? "AF_INET6" : "AF_INET";
-}
-
-/*
- * Fail the test when a call that had to succeed returned -1; err is the
- * errno saved right after the call. (Call first, then pass errno: inside
- * one argument list C does not say which is evaluated first.) ENOSYS is
- * the skeleton's placeholder.
- */
-static void require_success(long result, int err, const char *call)
-{
-    ck_assert_msg(result != -1, "%s returned -1 with errno %s (%s)%s", call, sl_errno_name(err), strerror(err),
-                  err == ENOSYS ? ": this step is not written yet" : "");
-}
-
-/* Fail unless a call failed the way the contract says: -1 and errno `want`. */
-static void require_failure(long result, int err, int want, const char *call)
-{
-    ck_assert_msg(result == -1, "%s returned %ld; it should fail with -1 and errno %s", call, result,
-                  sl_errno_name(want));
-    ck_assert_msg(err == want, "%s returned -1 with errno %s (%s); expected %s, the error the kernel gave", call,
-                  sl_errno_name(err), strerror(err), sl_errno_name(want));
-}
-
-/* Skip an IPv6 test (it is marked as an extra) where ::1 cannot be used. */
-static void require_ipv6(void)
-{
-    if (!tl_ipv6_available())
-        grade_skip("this machine cannot bind a TCP socket to ::1");
 }
 
 /* A fresh TCP socket made by the harness. */
@@ -105,65 +57,6 @@ static int harness_socket(int family)
     return fd;
 }
 
-/* The address a socket is bound to, as the kernel says (getsockname). */
-static struct sockaddr_storage local_address(int fd, const char *what)
-{
-    struct sockaddr_storage addr;
-    socklen_t len = sizeof addr;
-
-    ck_assert_msg(getsockname(fd, (struct sockaddr *)&addr, &len) == 0, "getsockname(%s) failed: %s", what,
-                  sl_errno_name(errno));
-    return addr;
-}
-
-/*
- * A harness socket bound to the family's loopback, port 0, not listening.
- * *addr receives the address the kernel gave it. Returns the fd.
- */
-static int bound_socket(int family, struct sockaddr_storage *addr)
-{
-    int fd = harness_socket(family);
-
-    tl_loopback(family, addr);
-    ck_assert_msg(bind(fd, sa(addr), sa_len(addr)) == 0, "harness: bind(%s): %s", tl_str(addr, 0),
-                  sl_errno_name(errno));
-    *addr = local_address(fd, "the harness's socket");
-    return fd;
-}
-
-/*
- * The two bytes of port differ. Only then does a missing htons() or
- * ntohs() change the value, so only such a port can catch that mistake.
- */
-static bool port_bytes_differ(uint16_t port)
-{
-    return (port >> 8) != (port & 0xff);
-}
-
-/*
- * A loopback address whose port is free right now and has two different
- * bytes: the kernel picks it for a bound socket, which is closed without
- * ever listening. Binding there succeeds (unless someone takes it in
- * between: callers retry on EADDRINUSE); connecting there is refused.
- */
-static void free_port(int family, struct sockaddr_storage *addr)
-{
-    int spare[8];
-    int nspare = 0;
-    int fd = bound_socket(family, addr);
-
-    /* Keep each rejected socket open while asking again, so the kernel
-     * cannot hand out the same port twice. */
-    while (!port_bytes_differ(sl_addr_port(sa(addr))) && nspare < 8) {
-        spare[nspare++] = fd;
-        fd = bound_socket(family, addr);
-    }
-    for (int i = 0; i < nspare; i++)
-        close(spare[i]);
-    close(fd);
-    ck_assert_msg(port_bytes_differ(sl_addr_port(sa(addr))), "harness: no usable free port");
-}
-
 /*
  * The kernel's entry for fd, bound-but-inactive sockets included.
  * Returns 1 and fills *out when the kernel lists it, 0 when it does not.
@@ -171,7 +64,7 @@ static void free_port(int family, struct sockaddr_storage *addr)
 static int kernel_entry(int fd, struct sl_diag_socket *out)
 {
     struct sl_diag_filter filter = {
-        .states = SL_DIAG_ALL_STATES | SL_DIAG_STATE(DIAG_BOUND_INACTIVE),
+        .states = SL_DIAG_ALL_STATES | SL_DIAG_STATE(SL_TCP_BOUND_INACTIVE),
         .inode = sl_socket_inode(fd),
     };
 
@@ -186,7 +79,7 @@ static bool kernel_lists_bound_sockets(void)
 {
     struct sockaddr_storage addr;
     struct sl_diag_socket k;
-    int fd = bound_socket(AF_INET, &addr);
+    int fd = tl_bound_socket("127.0.0.1", &addr);
     bool listed = kernel_entry(fd, &k) == 1;
 
     close(fd);
@@ -206,8 +99,8 @@ static struct sl_diag_socket require_listening(int fd, const struct sockaddr_sto
                   fd);
     ck_assert_msg(k.state == SL_LISTEN, "%s: the kernel lists it in state %s, not LISTEN%s", what,
                   sl_state_linux_name(k.state), k.state == SL_CLOSED ? " (bound, but listen() was not called)" : "");
-    ck_assert_msg(sl_addr_equal(sa(&k.local), sa(addr)), "%s: the kernel lists it listening on %s, expected %s", what,
-                  tl_str(&k.local, 0), tl_str(addr, 1));
+    ck_assert_msg(sl_addr_equal(tl_sa(&k.local), tl_sa(addr)), "%s: the kernel lists it listening on %s, expected %s",
+                  what, tl_str(&k.local, 0), tl_str(addr, 1));
     /* For a listener, sock_diag's idiag_wqueue (ss's Send-Q) is the backlog. */
     ck_assert_msg(k.wqueue == (uint32_t)backlog,
                   "%s: the kernel lists a backlog of %u, expected %d: pass the backlog you were given to listen()",
@@ -239,7 +132,7 @@ static int connect_nonblocking(const struct sockaddr_storage *addr)
     int fd = socket(addr->ss_family, SOCK_STREAM | SOCK_NONBLOCK, 0);
 
     ck_assert_msg(fd != -1, "harness: socket: %s", sl_errno_name(errno));
-    if (connect(fd, sa(addr), sa_len(addr)) == -1)
+    if (connect(fd, tl_sa(addr), tl_sa_len(addr)) == -1)
         ck_assert_msg(errno == EINPROGRESS, "harness: connect(%s): %s", tl_str(addr, 0), sl_errno_name(errno));
     return fd;
 }
@@ -319,22 +212,6 @@ static int server_side_count(int family, uint16_t port, uint16_t remote_port, ui
     return n;
 }
 
-/* Descriptors open in this process; -1 on error. (No assertions: children use it.) */
-static int count_open_fds(void)
-{
-    DIR *dir = opendir("/proc/self/fd");
-    struct dirent *e;
-    int count = 0;
-
-    if (dir == NULL)
-        return -1;
-    while ((e = readdir(dir)) != NULL)
-        if (e->d_name[0] != '.')
-            count++;
-    closedir(dir);
-    return count - 1; /* not the one opendir() holds */
-}
-
 /* ------------------------------------------------------------------ */
 /* Step 1: socket()                                                     */
 /* ------------------------------------------------------------------ */
@@ -352,7 +229,7 @@ static int int_option(int fd, int option)
 static void check_new_socket(int family)
 {
     int fd = lab02_socket(family);
-    require_success(fd, errno, family == AF_INET6 ? "lab02_socket(AF_INET6)" : "lab02_socket(AF_INET)");
+    tl_require_success(fd, errno, family == AF_INET6 ? "lab02_socket(AF_INET6)" : "lab02_socket(AF_INET)");
     ck_assert_msg(tl_fd_is_open(fd) && fd > STDERR_FILENO, "lab02_socket returned %d, not a new descriptor", fd);
 
     /* Ask the kernel what the descriptor is, rather than trust the code. */
@@ -365,9 +242,9 @@ static void check_new_socket(int family)
                   int_option(fd, SO_PROTOCOL), IPPROTO_TCP);
 
     /* socket() alone gives no address: port 0, and no entry in the table. */
-    struct sockaddr_storage addr = local_address(fd, "the new socket");
-    ck_assert_msg(sl_addr_port(sa(&addr)) == 0, "a new socket already has port %u: only socket() may be called",
-                  sl_addr_port(sa(&addr)));
+    struct sockaddr_storage addr = tl_local_address(fd, "the new socket");
+    ck_assert_msg(sl_addr_port(tl_sa(&addr)) == 0, "a new socket already has port %u: only socket() may be called",
+                  sl_addr_port(tl_sa(&addr)));
     struct sl_diag_socket k;
     ck_assert_msg(kernel_entry(fd, &k) == 0, "the kernel lists the new socket as %s %s: only socket() may be called",
                   sl_state_linux_name(k.state), tl_str(&k.local, 0));
@@ -381,14 +258,14 @@ static void test_socket_is_tcp(void)
 
 static void test_socket_ipv6(void)
 {
-    require_ipv6();
+    tl_require_ipv6();
     check_new_socket(AF_INET6);
 }
 
 static void test_socket_bad_family(void)
 {
     int fd = lab02_socket(AF_INET);
-    require_success(fd, errno, "lab02_socket(AF_INET)");
+    tl_require_success(fd, errno, "lab02_socket(AF_INET)");
     close(fd);
 
     /* No such address family: the kernel says EAFNOSUPPORT. */
@@ -397,7 +274,7 @@ static void test_socket_bad_family(void)
     int err = errno;
     if (result >= 0)
         close(result);
-    require_failure(result, err, EAFNOSUPPORT, "lab02_socket(12345), a family that does not exist,");
+    tl_require_failure(result, err, EAFNOSUPPORT, "lab02_socket(12345), a family that does not exist,");
     ck_assert_msg(tl_open_fd_count() == before, "a failed lab02_socket left a descriptor open");
 }
 
@@ -411,17 +288,17 @@ static void test_socket_bad_family(void)
  */
 static void require_bound_to(int fd, const struct sockaddr_storage *addr, const char *what)
 {
-    struct sockaddr_storage got = local_address(fd, what);
+    struct sockaddr_storage got = tl_local_address(fd, what);
     struct sl_diag_socket k;
 
-    ck_assert_msg(sl_addr_equal(sa(&got), sa(addr)), "%s is bound to %s, expected %s", what, tl_str(&got, 0),
+    ck_assert_msg(sl_addr_equal(tl_sa(&got), tl_sa(addr)), "%s is bound to %s, expected %s", what, tl_str(&got, 0),
                   tl_str(addr, 1));
     if (!kernel_lists_bound_sockets())
         return; /* an older kernel: getsockname() is all there is */
     ck_assert_msg(kernel_entry(fd, &k) == 1, "the kernel's table does not list %s as bound", what);
     ck_assert_msg(k.state == SL_CLOSED, "the kernel lists %s in state %s: bind() alone leaves a socket in CLOSE",
                   what, sl_state_linux_name(k.state));
-    ck_assert_msg(sl_addr_equal(sa(&k.local), sa(addr)), "the kernel lists %s on %s, expected %s", what,
+    ck_assert_msg(sl_addr_equal(tl_sa(&k.local), tl_sa(addr)), "the kernel lists %s on %s, expected %s", what,
                   tl_str(&k.local, 0), tl_str(addr, 1));
 }
 
@@ -431,19 +308,20 @@ static void check_bind_port_zero(int family)
     int fd = harness_socket(family);
 
     int port = lab02_bind_loopback(fd, family, 0);
-    require_success(port, errno, family == AF_INET6 ? "lab02_bind_loopback(fd, AF_INET6, 0)"
-                                                    : "lab02_bind_loopback(fd, AF_INET, 0)");
-    struct sockaddr_storage got = local_address(fd, "the socket");
-    ck_assert_msg(sl_addr_port(sa(&got)) != 0, "the socket has no port after lab02_bind_loopback: was bind() called?");
-    ck_assert_msg(port == sl_addr_port(sa(&got)),
-                  "lab02_bind_loopback returned port %d; the socket has port %u%s", port, sl_addr_port(sa(&got)),
-                  port == htons(sl_addr_port(sa(&got))) ? ": convert the port you read back with ntohs()" : "");
+    tl_require_success(port, errno, family == AF_INET6 ? "lab02_bind_loopback(fd, AF_INET6, 0)"
+                                                       : "lab02_bind_loopback(fd, AF_INET, 0)");
+    struct sockaddr_storage got = tl_local_address(fd, "the socket");
+    ck_assert_msg(sl_addr_port(tl_sa(&got)) != 0,
+                  "the socket has no port after lab02_bind_loopback: was bind() called?");
+    ck_assert_msg(port == sl_addr_port(tl_sa(&got)),
+                  "lab02_bind_loopback returned port %d; the socket has port %u%s", port, sl_addr_port(tl_sa(&got)),
+                  port == htons(sl_addr_port(tl_sa(&got))) ? ": convert the port you read back with ntohs()" : "");
     tl_loopback(family, &want);
     sl_addr_set_port((struct sockaddr *)&want, (uint16_t)port);
     require_bound_to(fd, &want, "the socket lab02_bind_loopback bound");
 
     /* Bound is not listening: the kernel still refuses connections. */
-    int client = sl_connect_to(sa(&want));
+    int client = sl_connect_to(tl_sa(&want));
     int err = errno;
     if (client >= 0)
         close(client);
@@ -459,7 +337,7 @@ static void test_bind_port_zero(void)
 
 static void test_bind_ipv6(void)
 {
-    require_ipv6();
+    tl_require_ipv6();
     check_bind_port_zero(AF_INET6);
 }
 
@@ -471,23 +349,23 @@ static void test_bind_chosen_port(void)
     /* The free port could be taken by someone else before we use it:
      * then bind() says EADDRINUSE and we try another. */
     for (int attempt = 0; attempt < 5; attempt++) {
-        free_port(AF_INET, &want);
+        tl_free_port("127.0.0.1", &want);
         fd = harness_socket(AF_INET);
-        port = lab02_bind_loopback(fd, AF_INET, sl_addr_port(sa(&want)));
+        port = lab02_bind_loopback(fd, AF_INET, sl_addr_port(tl_sa(&want)));
         err = errno;
         if (port != -1 || err != EADDRINUSE)
             break;
         close(fd);
     }
-    require_success(port, err, "lab02_bind_loopback(fd, AF_INET, a free port)");
-    struct sockaddr_storage got = local_address(fd, "the socket");
-    ck_assert_msg(sl_addr_port(sa(&got)) != ntohs(sl_addr_port(sa(&want))) || sl_addr_port(sa(&got)) == 0,
+    tl_require_success(port, err, "lab02_bind_loopback(fd, AF_INET, a free port)");
+    struct sockaddr_storage got = tl_local_address(fd, "the socket");
+    ck_assert_msg(sl_addr_port(tl_sa(&got)) != ntohs(sl_addr_port(tl_sa(&want))) || sl_addr_port(tl_sa(&got)) == 0,
                   "the socket is bound to port %u instead of %u: the bytes are swapped; put the port into "
                   "the sockaddr with htons()",
-                  sl_addr_port(sa(&got)), sl_addr_port(sa(&want)));
+                  sl_addr_port(tl_sa(&got)), sl_addr_port(tl_sa(&want)));
     require_bound_to(fd, &want, "the socket lab02_bind_loopback bound");
-    ck_assert_msg(port == sl_addr_port(sa(&want)), "lab02_bind_loopback returned %d; the socket has port %u", port,
-                  sl_addr_port(sa(&want)));
+    ck_assert_msg(port == sl_addr_port(tl_sa(&want)), "lab02_bind_loopback returned %d; the socket has port %u", port,
+                  sl_addr_port(tl_sa(&want)));
     close(fd);
 }
 
@@ -496,20 +374,20 @@ static void test_bind_address_in_use(void)
     struct sockaddr_storage server;
     int fd = harness_socket(AF_INET);
     int port = lab02_bind_loopback(fd, AF_INET, 0);
-    require_success(port, errno, "lab02_bind_loopback(fd, AF_INET, 0)");
+    tl_require_success(port, errno, "lab02_bind_loopback(fd, AF_INET, 0)");
     close(fd);
 
     /* A listener holds 127.0.0.1:P. Binding there again must fail as the
      * kernel says, and leave the caller's socket open and unbound. */
     int listener = tl_listener(AF_INET, &server);
     fd = harness_socket(AF_INET);
-    int result = lab02_bind_loopback(fd, AF_INET, sl_addr_port(sa(&server)));
+    int result = lab02_bind_loopback(fd, AF_INET, sl_addr_port(tl_sa(&server)));
     int err = errno;
-    require_failure(result, err, EADDRINUSE, "lab02_bind_loopback to the port a listener holds");
+    tl_require_failure(result, err, EADDRINUSE, "lab02_bind_loopback to the port a listener holds");
     ck_assert_msg(tl_fd_is_open(fd), "lab02_bind_loopback closed the caller's socket: it must leave fd open");
-    struct sockaddr_storage after = local_address(fd, "the socket");
-    ck_assert_msg(sl_addr_port(sa(&after)) == 0, "after the failed bind the socket has port %u",
-                  sl_addr_port(sa(&after)));
+    struct sockaddr_storage after = tl_local_address(fd, "the socket");
+    ck_assert_msg(sl_addr_port(tl_sa(&after)) == 0, "after the failed bind the socket has port %u",
+                  sl_addr_port(tl_sa(&after)));
     close(fd);
     close(listener);
 }
@@ -521,18 +399,18 @@ static void test_bind_address_in_use(void)
 static void test_listen_makes_listener(void)
 {
     struct sockaddr_storage addr;
-    int fd = bound_socket(AF_INET, &addr);
+    int fd = tl_bound_socket("127.0.0.1", &addr);
 
     /* Bound but not listening: the kernel answers a SYN with a reset. */
-    int client = sl_connect_to(sa(&addr));
+    int client = sl_connect_to(tl_sa(&addr));
     ck_assert_msg(client == -1 && errno == ECONNREFUSED, "harness: a bound socket accepted a connection");
 
     int result = lab02_listen(fd, 5);
-    require_success(result, errno, "lab02_listen(fd, 5)");
+    tl_require_success(result, errno, "lab02_listen(fd, 5)");
     require_listening(fd, &addr, 5, "the socket after lab02_listen(fd, 5)");
 
     /* Now the same connect() succeeds: the kernel completes the handshake. */
-    client = sl_connect_to(sa(&addr));
+    client = sl_connect_to(tl_sa(&addr));
     ck_assert_msg(client != -1, "connecting after lab02_listen failed: %s", sl_errno_name(errno));
     close(client);
     close(fd);
@@ -544,14 +422,14 @@ static void test_handshake_before_accept(void)
     struct sockaddr_storage addr;
     struct sl_diag_socket children[CLIENTS + 1];
     int clients[CLIENTS];
-    int fd = bound_socket(AF_INET, &addr);
+    int fd = tl_bound_socket("127.0.0.1", &addr);
 
     int result = lab02_listen(fd, 8);
-    require_success(result, errno, "lab02_listen(fd, 8)");
+    tl_require_success(result, errno, "lab02_listen(fd, 8)");
 
     /* Nobody calls accept(), yet every connect() completes. */
     for (int i = 0; i < CLIENTS; i++) {
-        clients[i] = sl_connect_to(sa(&addr));
+        clients[i] = sl_connect_to(tl_sa(&addr));
         ck_assert_msg(clients[i] != -1, "client %d could not connect: %s", i + 1, sl_errno_name(errno));
         struct sl_diag_socket k = tl_kernel_view(clients[i], "a client");
         ck_assert_msg(k.state == SL_ESTABLISHED, "client %d is %s, expected ESTABLISHED", i + 1,
@@ -562,7 +440,7 @@ static void test_handshake_before_accept(void)
                   CLIENTS);
 
     /* The server's ends exist, ESTABLISHED, with no descriptor yet. */
-    int n = server_side_count(AF_INET, sl_addr_port(sa(&addr)), 0, SL_DIAG_STATE(TCP_ESTABLISHED), children,
+    int n = server_side_count(AF_INET, sl_addr_port(tl_sa(&addr)), 0, SL_DIAG_STATE(TCP_ESTABLISHED), children,
                               CLIENTS + 1);
     ck_assert_msg(n == CLIENTS, "the kernel lists %d server-side connections on the port, expected %d", n, CLIENTS);
     for (int i = 0; i < n; i++)
@@ -579,10 +457,10 @@ static void test_backlog_bounds_queue(void)
     struct sockaddr_storage addr;
     struct sl_diag_socket k;
     int clients[FITS + EXTRA];
-    int fd = bound_socket(AF_INET, &addr);
+    int fd = tl_bound_socket("127.0.0.1", &addr);
 
     int result = lab02_listen(fd, BACKLOG);
-    require_success(result, errno, "lab02_listen(fd, 2)");
+    tl_require_success(result, errno, "lab02_listen(fd, 2)");
     require_listening(fd, &addr, BACKLOG, "the socket after lab02_listen(fd, 2)");
 
     /* One client at a time, each completing before the next: Linux keeps
@@ -609,7 +487,7 @@ static void test_backlog_bounds_queue(void)
                       i + 1, sl_state_linux_name(k.state), BACKLOG, FITS);
         /* Its SYN was dropped: the server side has no trace of it. */
         struct sl_diag_socket trace;
-        ck_assert_msg(server_side_count(AF_INET, sl_addr_port(sa(&addr)), sl_addr_port(sa(&k.local)),
+        ck_assert_msg(server_side_count(AF_INET, sl_addr_port(tl_sa(&addr)), sl_addr_port(tl_sa(&k.local)),
                                         SL_DIAG_ALL_STATES, &trace, 1) == 0,
                       "the server side lists client %d as %s; its SYN should have been dropped", i + 1,
                       sl_state_linux_name(trace.state));
@@ -625,9 +503,9 @@ static void test_backlog_bounds_queue(void)
 static void test_listen_error_keeps_fd(void)
 {
     struct sockaddr_storage addr, server;
-    int fd = bound_socket(AF_INET, &addr);
+    int fd = tl_bound_socket("127.0.0.1", &addr);
     int result = lab02_listen(fd, 4);
-    require_success(result, errno, "lab02_listen(fd, 4)");
+    tl_require_success(result, errno, "lab02_listen(fd, 4)");
     close(fd);
 
     /* listen() on a connected socket: EINVAL, and the socket is still the caller's. */
@@ -635,7 +513,7 @@ static void test_listen_error_keeps_fd(void)
     int client = tl_connect(&server);
     result = lab02_listen(client, 4);
     int err = errno;
-    require_failure(result, err, EINVAL, "lab02_listen on a connected socket");
+    tl_require_failure(result, err, EINVAL, "lab02_listen on a connected socket");
     ck_assert_msg(tl_fd_is_open(client), "lab02_listen closed the caller's socket: leave fd open when it fails");
     close(client);
     close(listener);
@@ -651,12 +529,12 @@ static void check_accept_new_socket(int family)
     int listener = tl_listener(family, &server);
     struct sl_diag_socket before = tl_kernel_view(listener, "the listener");
     int client = tl_connect(&server);
-    struct sockaddr_storage client_addr = local_address(client, "the client");
+    struct sockaddr_storage client_addr = tl_local_address(client, "the client");
     wait_accept_queue(listener, 1, KERNEL_WAIT_MS);
 
     memset(&peer, 0xAA, sizeof peer); /* garbage, so nothing passes by luck */
     int conn = lab02_accept(listener, &peer);
-    require_success(conn, errno, "lab02_accept(listener)");
+    tl_require_success(conn, errno, "lab02_accept(listener)");
     ck_assert_msg(conn != listener, "lab02_accept returned the listening descriptor; accept() returns a NEW one");
     ck_assert_msg(tl_fd_is_open(conn), "lab02_accept returned %d, which is not an open descriptor", conn);
 
@@ -665,12 +543,12 @@ static void check_accept_new_socket(int family)
     ck_assert_msg(k.inode != before.inode, "the accepted socket is the listening socket itself");
     ck_assert_msg(k.state == SL_ESTABLISHED, "the accepted socket is %s, expected ESTABLISHED",
                   sl_state_linux_name(k.state));
-    ck_assert_msg(sl_addr_equal(sa(&k.local), sa(&server)), "the accepted socket's local end is %s, expected %s",
+    ck_assert_msg(sl_addr_equal(tl_sa(&k.local), tl_sa(&server)), "the accepted socket's local end is %s, expected %s",
                   tl_str(&k.local, 0), tl_str(&server, 1));
-    ck_assert_msg(sl_addr_equal(sa(&k.remote), sa(&client_addr)),
+    ck_assert_msg(sl_addr_equal(tl_sa(&k.remote), tl_sa(&client_addr)),
                   "the accepted socket's remote end is %s; the client is %s", tl_str(&k.remote, 0),
                   tl_str(&client_addr, 1));
-    ck_assert_msg(sl_addr_equal(sa(&peer), sa(&client_addr)),
+    ck_assert_msg(sl_addr_equal(tl_sa(&peer), tl_sa(&client_addr)),
                   "lab02_accept filled in the client address %s; the client is %s%s", tl_str(&peer, 0),
                   tl_str(&client_addr, 1),
                   family == AF_INET6 ? " (is the address length sizeof(struct sockaddr_storage)?)" : "");
@@ -695,7 +573,7 @@ static void test_accept_new_socket(void)
 
 static void test_accept_ipv6(void)
 {
-    require_ipv6();
+    tl_require_ipv6();
     check_accept_new_socket(AF_INET6);
 }
 
@@ -709,18 +587,18 @@ static void test_accept_in_order(void)
 
     for (int i = 0; i < CLIENTS; i++) {
         clients[i] = tl_connect(&server);
-        client_addr[i] = local_address(clients[i], "a client");
+        client_addr[i] = tl_local_address(clients[i], "a client");
     }
     ck_assert_msg(wait_accept_queue(listener, CLIENTS, KERNEL_WAIT_MS) == CLIENTS, "harness: clients not queued");
 
     /* The queue is first in, first out; each accept() takes one more. */
     for (int i = 0; i < CLIENTS; i++) {
         conns[i] = lab02_accept(listener, &peer);
-        require_success(conns[i], errno, "lab02_accept(listener)");
+        tl_require_success(conns[i], errno, "lab02_accept(listener)");
         ck_assert_msg(conns[i] != listener,
                       "lab02_accept returned the listening descriptor; accept() returns a NEW one");
         struct sl_diag_socket k = tl_kernel_view(conns[i], "an accepted socket");
-        ck_assert_msg(sl_addr_equal(sa(&k.remote), sa(&client_addr[i])),
+        ck_assert_msg(sl_addr_equal(tl_sa(&k.remote), tl_sa(&client_addr[i])),
                       "accept number %d gave the connection of %s; the queue's next was client %d, %s", i + 1,
                       tl_str(&k.remote, 0), i + 1, tl_str(&client_addr[i], 1));
         for (int j = 0; j < i; j++)
@@ -743,20 +621,20 @@ static void test_accept_not_listening(void)
     int listener = tl_listener(AF_INET, &server);
     int client = tl_connect(&server);
     int conn = lab02_accept(listener, &peer);
-    require_success(conn, errno, "lab02_accept(listener)");
+    tl_require_success(conn, errno, "lab02_accept(listener)");
     close(conn);
     close(client);
     close(listener);
 
     /* A bound socket that never called listen() has no queue: EINVAL. */
-    int fd = bound_socket(AF_INET, &addr);
+    int fd = tl_bound_socket("127.0.0.1", &addr);
     int before = tl_open_fd_count();
     int result = lab02_accept(fd, &peer);
     int err = errno;
     int after = tl_open_fd_count();
     if (result >= 0 && result != fd)
         close(result);
-    require_failure(result, err, EINVAL, "lab02_accept on a socket that is not listening");
+    tl_require_failure(result, err, EINVAL, "lab02_accept on a socket that is not listening");
     ck_assert_msg(after == before, "a failed lab02_accept changed the number of open descriptors (%d, then %d)",
                   before, after);
     close(fd);
@@ -770,13 +648,13 @@ static void check_open_server(int family)
 {
     struct sockaddr_storage want;
     int fd = lab02_open_server(family, 0, 4);
-    require_success(fd, errno, family == AF_INET6 ? "lab02_open_server(AF_INET6, 0, 4)"
-                                                  : "lab02_open_server(AF_INET, 0, 4)");
+    tl_require_success(fd, errno, family == AF_INET6 ? "lab02_open_server(AF_INET6, 0, 4)"
+                                                     : "lab02_open_server(AF_INET, 0, 4)");
     ck_assert_msg(tl_fd_is_open(fd), "lab02_open_server returned %d, which is not an open descriptor", fd);
 
-    struct sockaddr_storage got = local_address(fd, "the server's socket");
+    struct sockaddr_storage got = tl_local_address(fd, "the server's socket");
     tl_loopback(family, &want);
-    sl_addr_set_port((struct sockaddr *)&want, sl_addr_port(sa(&got)));
+    sl_addr_set_port((struct sockaddr *)&want, sl_addr_port(tl_sa(&got)));
     require_listening(fd, &want, 4, "the socket lab02_open_server returned");
 
     /* A client's connection lands in its queue. */
@@ -793,7 +671,7 @@ static void test_open_server_listens(void)
 
 static void test_open_server_ipv6(void)
 {
-    require_ipv6();
+    tl_require_ipv6();
     check_open_server(AF_INET6);
 }
 
@@ -803,13 +681,13 @@ static void test_open_server_chosen_port(void)
     int fd = -1, err = 0;
 
     for (int attempt = 0; attempt < 5; attempt++) {
-        free_port(AF_INET, &want);
-        fd = lab02_open_server(AF_INET, sl_addr_port(sa(&want)), 3);
+        tl_free_port("127.0.0.1", &want);
+        fd = lab02_open_server(AF_INET, sl_addr_port(tl_sa(&want)), 3);
         err = errno;
         if (fd != -1 || err != EADDRINUSE)
             break;
     }
-    require_success(fd, err, "lab02_open_server(AF_INET, a free port, 3)");
+    tl_require_success(fd, err, "lab02_open_server(AF_INET, a free port, 3)");
     require_listening(fd, &want, 3, "the socket lab02_open_server returned");
     close(fd);
 }
@@ -818,18 +696,18 @@ static void test_open_server_addr_in_use(void)
 {
     struct sockaddr_storage server;
     int fd = lab02_open_server(AF_INET, 0, 4);
-    require_success(fd, errno, "lab02_open_server(AF_INET, 0, 4)");
+    tl_require_success(fd, errno, "lab02_open_server(AF_INET, 0, 4)");
     close(fd);
 
     /* The port is taken: the error is bind()'s, and nothing stays open. */
     int listener = tl_listener(AF_INET, &server);
     int before = tl_open_fd_count();
-    int result = lab02_open_server(AF_INET, sl_addr_port(sa(&server)), 4);
+    int result = lab02_open_server(AF_INET, sl_addr_port(tl_sa(&server)), 4);
     int err = errno;
     int after = tl_open_fd_count();
     if (result >= 0)
         close(result);
-    require_failure(result, err, EADDRINUSE, "lab02_open_server on a port a listener holds");
+    tl_require_failure(result, err, EADDRINUSE, "lab02_open_server on a port a listener holds");
     ck_assert_msg(after == before,
                   "after the failed lab02_open_server the process has %d descriptors open, before it had %d: "
                   "close the socket before returning -1",
@@ -880,10 +758,10 @@ static struct echo_server start_echo_server(int listen_fd, int nclients)
 
         close(report[0]);
         close(hold[1]);
-        r.fds_before = count_open_fds();
+        r.fds_before = sl_open_fd_count();
         r.result = lab02_echo_serve(listen_fd, nclients);
         r.err = errno;
-        r.fds_after = count_open_fds();
+        r.fds_after = sl_open_fd_count();
         r.listener_kept = sl_socket_inode(listen_fd) == inode;
         if (write(report[1], &r, sizeof r) != (ssize_t)sizeof r)
             _exit(1);
@@ -1108,7 +986,7 @@ static const struct echo_report *require_served(struct echo_server *server, int 
     ck_assert_msg(reported,
                   "lab02_echo_serve(listen_fd, %d) did not return after its %d clients were done", nclients,
                   nclients);
-    require_success(server->report.result, server->report.err, "lab02_echo_serve");
+    tl_require_success(server->report.result, server->report.err, "lab02_echo_serve");
     ck_assert_msg(server->report.result == 0, "lab02_echo_serve returned %d, expected 0", server->report.result);
     ck_assert_msg(server->report.listener_kept, "lab02_echo_serve closed listen_fd; it belongs to the caller");
     return &server->report;
@@ -1126,7 +1004,7 @@ static void run_echo(const size_t *sizes, int n, bool check_descriptors)
      * connections complete, in the listener's queue. */
     for (int i = 0; i < n; i++)
         client_start(&clients[i], &addr, i + 1, sizes[i]);
-    drive_clients(clients, n, &server, sl_addr_port(sa(&addr)), ECHO_DEADLINE_MS);
+    drive_clients(clients, n, &server, sl_addr_port(tl_sa(&addr)), ECHO_DEADLINE_MS);
     require_alive(&server);
 
     /* A failed server first: its errno is the cause, the clients' trouble the symptom. */
@@ -1138,7 +1016,7 @@ static void run_echo(const size_t *sizes, int n, bool check_descriptors)
         ck_assert_msg(err != EBADF,
                       "lab02_echo_serve returned -1 with errno EBADF: a call on a descriptor that is not open. "
                       "Was listen_fd closed after the first client?");
-        require_success(server.report.result, err, "lab02_echo_serve");
+        tl_require_success(server.report.result, err, "lab02_echo_serve");
     }
     require_echoed(clients, n);
     const struct echo_report *r = require_served(&server, n);
@@ -1152,7 +1030,7 @@ static void run_echo(const size_t *sizes, int n, bool check_descriptors)
          * close shows in the kernel's table as CLOSE_WAIT (the client sent
          * its FIN, the server never did). */
         struct sl_diag_socket left;
-        int open = server_side_count(AF_INET, sl_addr_port(sa(&addr)), 0,
+        int open = server_side_count(AF_INET, sl_addr_port(tl_sa(&addr)), 0,
                                      SL_DIAG_STATE(TCP_ESTABLISHED) | SL_DIAG_STATE(TCP_CLOSE_WAIT), &left, 1);
         ck_assert_msg(open == 0,
                       "the kernel still lists %d server-side connection(s) on the port, e.g. %s to %s: the "
@@ -1249,13 +1127,13 @@ static void check_request(int family)
     for (size_t i = 0; i < sizeof msg; i++)
         msg[i] = (char)('a' + i % 26);
     int before = tl_open_fd_count();
-    ssize_t n = lab02_echo_request(sa(&server), sa_len(&server), msg, sizeof msg, reply, sizeof reply);
+    ssize_t n = lab02_echo_request(tl_sa(&server), tl_sa_len(&server), msg, sizeof msg, reply, sizeof reply);
     int err = errno;
     int after = tl_open_fd_count();
     int status = reap(pid, n == -1);
 
-    require_success(n, err,
-                    family == AF_INET6 ? "lab02_echo_request([::1]:port)" : "lab02_echo_request(127.0.0.1:port)");
+    tl_require_success(n, err,
+                       family == AF_INET6 ? "lab02_echo_request([::1]:port)" : "lab02_echo_request(127.0.0.1:port)");
     ck_assert_msg(status != HARNESS_NO_CLIENT, "lab02_echo_request returned %zd, but no client ever connected", n);
     ck_assert_msg(status != HARNESS_NO_EOF,
                   "the server never read EOF, so it closed the connection after %d ms: after sending, call "
@@ -1276,7 +1154,7 @@ static void test_request_round_trip(void)
 
 static void test_request_ipv6(void)
 {
-    require_ipv6();
+    tl_require_ipv6();
     check_request(AF_INET6);
 }
 
@@ -1286,19 +1164,19 @@ static void test_request_refused(void)
     char msg[] = "ping", reply[16];
     int listener = tl_listener(AF_INET, &server);
     pid_t pid = start_harness_echo(listener);
-    ssize_t n = lab02_echo_request(sa(&server), sa_len(&server), msg, 4, reply, sizeof reply);
+    ssize_t n = lab02_echo_request(tl_sa(&server), tl_sa_len(&server), msg, 4, reply, sizeof reply);
     int err = errno;
     reap(pid, n == -1);
-    require_success(n, err, "lab02_echo_request(127.0.0.1:port of an echo server)");
+    tl_require_success(n, err, "lab02_echo_request(127.0.0.1:port of an echo server)");
     close(listener);
 
     /* Nobody listens there: the kernel answers the SYN with a reset. */
-    free_port(AF_INET, &closed);
+    tl_free_port("127.0.0.1", &closed);
     int before = tl_open_fd_count();
-    n = lab02_echo_request(sa(&closed), sa_len(&closed), msg, 4, reply, sizeof reply);
+    n = lab02_echo_request(tl_sa(&closed), tl_sa_len(&closed), msg, 4, reply, sizeof reply);
     err = errno;
     int after = tl_open_fd_count();
-    require_failure(n, err, ECONNREFUSED, "lab02_echo_request to a port nobody listens on");
+    tl_require_failure(n, err, ECONNREFUSED, "lab02_echo_request to a port nobody listens on");
     ck_assert_msg(after == before,
                   "a refused lab02_echo_request left %d descriptor(s) open: close the socket before returning -1",
                   after - before);

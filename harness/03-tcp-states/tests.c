@@ -51,30 +51,6 @@
 /* Helpers: results and errors                                          */
 /* ------------------------------------------------------------------ */
 
-static const struct sockaddr *sa(const struct sockaddr_storage *addr)
-{
-    return (const struct sockaddr *)addr;
-}
-
-/*
- * Fail the test when a call that had to succeed returned -1; err is the
- * errno saved right after the call. ENOSYS is the skeleton's placeholder.
- */
-static void require_success(long result, int err, const char *call)
-{
-    ck_assert_msg(result != -1, "%s returned -1 with errno %s (%s)%s", call, sl_errno_name(err), strerror(err),
-                  err == ENOSYS ? ": this step is not written yet" : "");
-}
-
-/* Fail unless a call failed the way the contract says: -1 and errno `want`. */
-static void require_failure(long result, int err, int want, const char *call)
-{
-    ck_assert_msg(result == -1, "%s returned %ld; it should fail with -1 and errno %s", call, result,
-                  sl_errno_name(want));
-    ck_assert_msg(err == want, "%s returned -1 with errno %s (%s); expected %s", call, sl_errno_name(err),
-                  strerror(err), sl_errno_name(want));
-}
-
 /* "FIN-WAIT-1 (Linux FIN_WAIT1)", or the number when it is not a state. */
 static const char *state_text(int state, int slot)
 {
@@ -131,7 +107,7 @@ static void open_conn(struct conn *c, int family, enum buffers buffers)
     ck_assert_msg(c->listener != -1, "harness: socket(): %s", sl_errno_name(errno));
     if (buffers == SMALL_BUFFERS)
         set_small_buffers(c->listener);
-    ck_assert_msg(bind(c->listener, sa(&addr), sl_addr_len(sa(&addr))) == 0 && listen(c->listener, 8) == 0,
+    ck_assert_msg(bind(c->listener, tl_sa(&addr), sl_addr_len(tl_sa(&addr))) == 0 && listen(c->listener, 8) == 0,
                   "harness: cannot listen on loopback: %s", sl_errno_name(errno));
     len = sizeof addr;
     ck_assert(getsockname(c->listener, (struct sockaddr *)&addr, &len) == 0);
@@ -140,7 +116,7 @@ static void open_conn(struct conn *c, int family, enum buffers buffers)
     ck_assert_msg(c->client != -1, "harness: socket(): %s", sl_errno_name(errno));
     if (buffers == SMALL_BUFFERS)
         set_small_buffers(c->client);
-    ck_assert_msg(connect(c->client, sa(&addr), sl_addr_len(sa(&addr))) == 0, "harness: cannot connect to %s: %s",
+    ck_assert_msg(connect(c->client, tl_sa(&addr), sl_addr_len(tl_sa(&addr))) == 0, "harness: cannot connect to %s: %s",
                   tl_str(&addr, 0), sl_errno_name(errno));
     c->server = tl_accept(c->listener, WAIT_MS);
     ck_assert(sl_five_tuple_of(c->client, &c->client_tuple) == 0);
@@ -234,54 +210,25 @@ static void await_fd_state(int fd, enum sl_state want, const char *what)
                   state_text(want, 1), WAIT_MS);
 }
 
-/* The kernel's table entry for a tuple: 1 (and *out) or 0. */
+/* The kernel's table entry for a tuple, in any state: 1 (and *out) or 0. */
 static int table_entry(const struct sl_five_tuple *tuple, struct sl_diag_socket *out)
 {
-    struct sl_diag_socket found[16];
-    struct sl_diag_filter filter = {
-        .family = tuple->local.ss_family,
-        .local_port = sl_addr_port(sa(&tuple->local)),
-        .remote_port = sl_addr_port(sa(&tuple->remote)),
-    };
-    int n = sl_diag_list(&filter, found, 16);
-
-    ck_assert_msg(n >= 0, "harness: sock_diag: %s", sl_errno_name(errno));
-    for (int i = 0; i < n && i < 16; i++)
-        if (sl_addr_equal(sa(&found[i].local), sa(&tuple->local)) &&
-            sl_addr_equal(sa(&found[i].remote), sa(&tuple->remote))) {
-            *out = found[i];
-            return 1;
-        }
-    return 0;
+    return tl_connection_entry(&tuple->local, &tuple->remote, 0, out);
 }
 
 /* Wait until the kernel's table lists the tuple in state want (bounded). */
 static struct sl_diag_socket await_table_state(const struct sl_five_tuple *tuple, enum sl_state want, const char *what)
 {
-    long long deadline = sl_now_ms() + WAIT_MS;
     struct sl_diag_socket entry;
-    int found;
 
-    while (!((found = table_entry(tuple, &entry)) == 1 && entry.state == want) && sl_now_ms() < deadline)
-        poll(NULL, 0, 1);
-    ck_assert_msg(found == 1, "the kernel's table has no entry for %s after %d ms; expected %s", what, WAIT_MS,
-                  state_text(want, 0));
+    if (tl_await_connection(&tuple->local, &tuple->remote, SL_DIAG_STATE(sl_states[want].linux_number), WAIT_MS,
+                            &entry))
+        return entry;
+    ck_assert_msg(table_entry(tuple, &entry) == 1, "the kernel's table has no entry for %s after %d ms; expected %s",
+                  what, WAIT_MS, state_text(want, 0));
     ck_assert_msg(entry.state == want, "the kernel's table shows %s in %s, not %s", what, state_text(entry.state, 0),
                   state_text(want, 1));
     return entry;
-}
-
-/* Wait until the kernel's table no longer lists the tuple (bounded). */
-static void await_table_gone(const struct sl_five_tuple *tuple, const char *what)
-{
-    long long deadline = sl_now_ms() + WAIT_MS;
-    struct sl_diag_socket entry;
-    int found;
-
-    while ((found = table_entry(tuple, &entry)) == 1 && sl_now_ms() < deadline)
-        poll(NULL, 0, 1);
-    ck_assert_msg(found == 0, "the kernel still lists %s in %s after %d ms", what, state_text(entry.state, 0),
-                  WAIT_MS);
 }
 
 /* ------------------------------------------------------------------ */
@@ -394,7 +341,7 @@ static void require_path(const struct state_path *path, const char *expected, co
 static void require_state(int fd, enum sl_state want, const char *what)
 {
     int state = lab03_tcp_state(fd);
-    require_success(state, errno, "lab03_tcp_state");
+    tl_require_success(state, errno, "lab03_tcp_state");
     int kernel = tcp_info_state(fd);
     ck_assert_msg(kernel == (int)want, "harness: expected the kernel to show %s in %s, it shows %s", what,
                   state_text(want, 0), state_text(kernel, 1));
@@ -466,15 +413,15 @@ static void test_state_errors(void)
 
     ck_assert(udp != -1 && tcp != -1 && pipe(pipe_fds) == 0);
     int state = lab03_tcp_state(tcp);
-    require_success(state, errno, "lab03_tcp_state on a TCP socket");
+    tl_require_success(state, errno, "lab03_tcp_state on a TCP socket");
 
     state = lab03_tcp_state(udp);
-    require_failure(state, errno, EOPNOTSUPP, "lab03_tcp_state on a UDP socket");
+    tl_require_failure(state, errno, EOPNOTSUPP, "lab03_tcp_state on a UDP socket");
     state = lab03_tcp_state(pipe_fds[0]);
-    require_failure(state, errno, ENOTSOCK, "lab03_tcp_state on a pipe");
+    tl_require_failure(state, errno, ENOTSOCK, "lab03_tcp_state on a pipe");
     close(tcp);
     state = lab03_tcp_state(tcp);
-    require_failure(state, errno, EBADF, "lab03_tcp_state on a closed descriptor");
+    tl_require_failure(state, errno, EBADF, "lab03_tcp_state on a closed descriptor");
     close(udp);
     close(pipe_fds[0]);
     close(pipe_fds[1]);
@@ -487,7 +434,7 @@ static void test_state_errors(void)
 static void record_ok(struct state_path *path, enum sl_state state)
 {
     int result = lab03_record(path, state);
-    require_success(result, errno, "lab03_record");
+    tl_require_success(result, errno, "lab03_record");
     ck_assert_msg(result == 0, "lab03_record returned %d, not 0", result);
 }
 
@@ -522,7 +469,7 @@ static void test_record_bounds(void)
                   path.len);
 
     int result = lab03_record(&path, SL_TIME_WAIT);
-    require_failure(result, errno, ENOSPC, "lab03_record on a full path");
+    tl_require_failure(result, errno, ENOSPC, "lab03_record on a full path");
     ck_assert_msg(path.len == STATE_PATH_MAX && path.states[STATE_PATH_MAX - 1] == SL_FIN_WAIT_1,
                   "a failed lab03_record changed the path");
     /* The last state again is not a new one: nothing to add, no error. */
@@ -532,9 +479,9 @@ static void test_record_bounds(void)
 
     struct state_path small = path_of(SL_ESTABLISHED);
     result = lab03_record(&small, SL_NSTATES);
-    require_failure(result, errno, EINVAL, "lab03_record(SL_NSTATES)");
+    tl_require_failure(result, errno, EINVAL, "lab03_record(SL_NSTATES)");
     result = lab03_record(&small, (enum sl_state)-1);
-    require_failure(result, errno, EINVAL, "lab03_record(-1)");
+    tl_require_failure(result, errno, EINVAL, "lab03_record(-1)");
     ck_assert_msg(small.len == 1, "a rejected state changed the path: %s", path_text(&small));
 }
 
@@ -546,17 +493,17 @@ static void test_record_state_reads_kernel(void)
 
     open_conn(&c, AF_INET, NORMAL_BUFFERS);
     int state = lab03_record_state(&path, c.listener);
-    require_success(state, errno, "lab03_record_state(listener)");
+    tl_require_success(state, errno, "lab03_record_state(listener)");
     ck_assert_msg(state == SL_LISTEN, "lab03_record_state(listener) returned %s", state_text(state, 0));
     state = lab03_record_state(&path, c.client);
-    require_success(state, errno, "lab03_record_state(client)");
+    tl_require_success(state, errno, "lab03_record_state(client)");
     ck_assert_msg(state == SL_ESTABLISHED, "lab03_record_state(client) returned %s", state_text(state, 0));
     ck_assert_msg(path.len == 2 && path.states[0] == SL_LISTEN && path.states[1] == SL_ESTABLISHED,
                   "the path is %s; expected LISTEN -> ESTABLISHED", path_text(&path));
 
     ck_assert(pipe(pipe_fds) == 0);
     state = lab03_record_state(&path, pipe_fds[0]);
-    require_failure(state, errno, ENOTSOCK, "lab03_record_state on a pipe");
+    tl_require_failure(state, errno, ENOTSOCK, "lab03_record_state on a pipe");
     ck_assert_msg(path.len == 2, "a failed lab03_record_state changed the path: %s", path_text(&path));
     close(pipe_fds[0]);
     close(pipe_fds[1]);
@@ -576,7 +523,7 @@ static void test_half_close_holds_fin(void)
     hold_unsent_data(c.client);
 
     int state = lab03_half_close(c.client, &path);
-    require_success(state, errno, "lab03_half_close(client)");
+    tl_require_success(state, errno, "lab03_half_close(client)");
     ck_assert_msg(tl_fd_is_open(c.client), "lab03_half_close closed the descriptor: use shutdown(), not close()");
     int kernel = tcp_info_state(c.client);
     ck_assert_msg(kernel == SL_FIN_WAIT_1,
@@ -605,7 +552,7 @@ static void test_half_close_still_reads(void)
 
     open_conn(&c, AF_INET, NORMAL_BUFFERS);
     int state = lab03_half_close(c.client, &path);
-    require_success(state, errno, "lab03_half_close(client)");
+    tl_require_success(state, errno, "lab03_half_close(client)");
     int kernel = tcp_info_state(c.client);
     ck_assert_msg(tl_fd_is_open(c.client), "lab03_half_close closed the descriptor: use shutdown(), not close()");
     ck_assert_msg(kernel == SL_FIN_WAIT_1 || kernel == SL_FIN_WAIT_2,
@@ -668,7 +615,7 @@ static void test_wait_fin_reads_to_eof(void)
     ck_assert(shutdown(c.server, SHUT_WR) == 0);
 
     long result = lab03_wait_for_fin(c.client, WAIT_MS);
-    require_success(result, errno, "lab03_wait_for_fin");
+    tl_require_success(result, errno, "lab03_wait_for_fin");
     ck_assert_msg(result == 21005,
                   "lab03_wait_for_fin returned %ld; the server sent 21005 bytes before its FIN: read until "
                   "read() returns 0",
@@ -694,7 +641,7 @@ static void test_wait_fin_times_out(void)
     int err = errno;
     long long waited = sl_now_ms() - start;
     ck_assert_msg(err != ENOSYS, "lab03_wait_for_fin: this step is not written yet");
-    require_failure(result, err, ETIMEDOUT, "lab03_wait_for_fin on a peer that never closes");
+    tl_require_failure(result, err, ETIMEDOUT, "lab03_wait_for_fin on a peer that never closes");
     /* A lower bound only: the machine may be slow, never early. */
     ck_assert_msg(waited >= SHORT_TIMEOUT_MS - 5, "lab03_wait_for_fin gave up after %lld ms, before its %d ms",
                   waited, SHORT_TIMEOUT_MS);
@@ -706,7 +653,7 @@ static void test_wait_fin_times_out(void)
     close(pipe_fds[1]);
     close(pipe_fds[0]);
     result = lab03_wait_for_fin(pipe_fds[0], SHORT_TIMEOUT_MS);
-    require_failure(result, errno, EBADF, "lab03_wait_for_fin on a closed descriptor");
+    tl_require_failure(result, errno, EBADF, "lab03_wait_for_fin on a closed descriptor");
     close_conn(&c);
 }
 
@@ -732,10 +679,10 @@ static struct sl_diag_socket require_found(const struct sl_five_tuple *tuple, co
 
     memset(&entry, 0, sizeof entry);
     int found = lab03_find_connection(tuple, &entry);
-    require_success(found, errno, "lab03_find_connection");
+    tl_require_success(found, errno, "lab03_find_connection");
     ck_assert_msg(found == 1, "lab03_find_connection returned %d for %s, which the kernel lists", found, what);
-    ck_assert_msg(sl_addr_equal(sa(&entry.local), sa(&tuple->local)) &&
-                      sl_addr_equal(sa(&entry.remote), sa(&tuple->remote)),
+    ck_assert_msg(sl_addr_equal(tl_sa(&entry.local), tl_sa(&tuple->local)) &&
+                      sl_addr_equal(tl_sa(&entry.remote), tl_sa(&tuple->remote)),
                   "lab03_find_connection(%s) gave the entry %s -> %s, another connection", what,
                   tl_str(&entry.local, 0), tl_str(&entry.remote, 1));
     return entry;
@@ -774,7 +721,7 @@ static int client_from(const char *ip, uint16_t port, const struct sockaddr_stor
     int fd = socket(AF_INET, SOCK_STREAM, 0);
 
     ck_assert(fd != -1 && sl_addr_parse(ip, port, &local, &len) == 0);
-    if (bind(fd, sa(&local), len) == -1 || connect(fd, sa(server), sl_addr_len(sa(server))) == -1) {
+    if (bind(fd, tl_sa(&local), len) == -1 || connect(fd, tl_sa(server), sl_addr_len(tl_sa(server))) == -1) {
         close(fd);
         return -1;
     }
@@ -805,7 +752,7 @@ static void test_find_right_connection(void)
         a = client_from("127.0.0.2", 0, &server);
         ck_assert_msg(a != -1, "harness: cannot connect from 127.0.0.2: %s", sl_errno_name(errno));
         ck_assert(sl_five_tuple_of(a, &tuple_a) == 0);
-        b = client_from("127.0.0.3", sl_addr_port(sa(&tuple_a.local)), &server);
+        b = client_from("127.0.0.3", sl_addr_port(tl_sa(&tuple_a.local)), &server);
     }
     ck_assert_msg(b != -1, "harness: cannot connect from 127.0.0.3 with 127.0.0.2's port");
     ck_assert(sl_five_tuple_of(b, &tuple_b) == 0);
@@ -817,7 +764,7 @@ static void test_find_right_connection(void)
 
     /* A connection that does not exist. */
     unknown = tuple_b;
-    sl_addr_parse("127.0.0.4", sl_addr_port(sa(&tuple_b.local)), &unknown.local, &(socklen_t){ 0 });
+    sl_addr_parse("127.0.0.4", sl_addr_port(tl_sa(&tuple_b.local)), &unknown.local, &(socklen_t){ 0 });
     int found = lab03_find_connection(&unknown, &entry);
     ck_assert_msg(found == 0, "lab03_find_connection returned %d for a connection nobody made (errno %s)", found,
                   sl_errno_name(errno));
@@ -826,7 +773,7 @@ static void test_find_right_connection(void)
     not_inet.local.ss_family = AF_UNIX;
     not_inet.remote.ss_family = AF_UNIX;
     found = lab03_find_connection(&not_inet, &entry);
-    require_failure(found, errno, EAFNOSUPPORT, "lab03_find_connection with an AF_UNIX tuple");
+    tl_require_failure(found, errno, EAFNOSUPPORT, "lab03_find_connection with an AF_UNIX tuple");
 
     close(a);
     close(b);
@@ -839,8 +786,7 @@ static void test_find_ipv6(void)
 {
     struct conn live, done;
 
-    if (!tl_ipv6_available())
-        grade_skip("this machine cannot bind a TCP socket to ::1");
+    tl_require_ipv6();
     open_conn(&done, AF_INET6, NORMAL_BUFFERS);
     active_close_by_harness(&done);
     struct sl_diag_socket entry = require_found(&done.client_tuple, "an IPv6 connection in TIME-WAIT");
@@ -873,14 +819,14 @@ static void test_active_close_every_state(void)
     open_conn(&c, AF_INET, SMALL_BUFFERS);
     hold_unsent_data(c.client);
     int state = lab03_half_close(c.client, &path);
-    require_success(state, errno, "lab03_half_close(client)");
+    tl_require_success(state, errno, "lab03_half_close(client)");
     ck_assert_msg(tcp_info_state(c.client) == SL_FIN_WAIT_1, "the client should be in FIN-WAIT-1, its FIN held");
 
     /* The server reads: the FIN gets through and is acknowledged. */
     drain_to_eof(c.server, "the server");
     await_fd_state(c.client, SL_FIN_WAIT_2, "the client after the server acknowledged its FIN");
     state = lab03_record_state(&path, c.client);
-    require_success(state, errno, "lab03_record_state(client in FIN-WAIT-2)");
+    tl_require_success(state, errno, "lab03_record_state(client in FIN-WAIT-2)");
 
     /* The server answers and closes: its FIN puts the client in TIME-WAIT. */
     send_all(c.server, 3, 'z');
@@ -888,7 +834,7 @@ static void test_active_close_every_state(void)
     await_table_state(&c.client_tuple, SL_TIME_WAIT, "the client's connection after the server's FIN");
 
     int result = lab03_finish_active_close(c.client, &c.client_tuple, WAIT_MS, &path);
-    require_success(result, errno, "lab03_finish_active_close");
+    tl_require_success(result, errno, "lab03_finish_active_close");
     require_path(&path, "ESTABLISHED FIN-WAIT-1 FIN-WAIT-2 TIME-WAIT", "the client's");
     require_time_wait_left(&c);
     close_conn(&c);
@@ -901,7 +847,7 @@ static void test_active_close_fast_peer(void)
 
     open_conn(&c, AF_INET, NORMAL_BUFFERS);
     int state = lab03_half_close(c.client, &path);
-    require_success(state, errno, "lab03_half_close(client)");
+    tl_require_success(state, errno, "lab03_half_close(client)");
     /* A server that closes as soon as it reads the end of the stream: its
      * FIN carries the ACK of the client's FIN, so the client passes
      * FIN-WAIT-2 inside one segment, before anyone can look. */
@@ -909,7 +855,7 @@ static void test_active_close_fast_peer(void)
     close_if_open(&c.server);
 
     int result = lab03_finish_active_close(c.client, &c.client_tuple, WAIT_MS, &path);
-    require_success(result, errno, "lab03_finish_active_close");
+    tl_require_success(result, errno, "lab03_finish_active_close");
     require_path(&path, "ESTABLISHED (FIN-WAIT-1) (FIN-WAIT-2) TIME-WAIT", "the client's");
     require_time_wait_left(&c);
     close_conn(&c);
@@ -918,7 +864,7 @@ static void test_active_close_fast_peer(void)
     struct state_path other = path_of(SL_ESTABLISHED);
     open_conn(&c, AF_INET, NORMAL_BUFFERS);
     result = lab03_finish_active_close(c.client, &c.client_tuple, SHORT_TIMEOUT_MS, &other);
-    require_failure(result, errno, ETIMEDOUT, "lab03_finish_active_close on a peer that never closes");
+    tl_require_failure(result, errno, ETIMEDOUT, "lab03_finish_active_close on a peer that never closes");
     ck_assert_msg(!tl_fd_is_open(c.client), "lab03_finish_active_close must close fd even when it fails");
     close_conn(&c);
 }
@@ -944,7 +890,7 @@ static void test_passive_close_last_ack(void)
     ck_assert_msg(tcp_info_state(c.server) == SL_ESTABLISHED, "harness: the client's FIN was not held back");
 
     int state = lab03_passive_close(c.server, &c.server_tuple, WAIT_MS, &path);
-    require_success(state, errno, "lab03_passive_close(server)");
+    tl_require_success(state, errno, "lab03_passive_close(server)");
     ck_assert_msg(!tl_fd_is_open(c.server), "lab03_passive_close left the descriptor open: close() it");
     struct sl_diag_socket entry = await_table_state(&c.server_tuple, SL_LAST_ACK, "the server's connection");
     ck_assert_msg(entry.inode == 0, "the server's connection still has a descriptor (inode %llu)",
@@ -956,7 +902,7 @@ static void test_passive_close_last_ack(void)
     /* The client reads: the server's FIN arrives, is acknowledged, and the
      * connection is gone from the kernel's table: CLOSED. */
     drain_to_eof(c.client, "the client");
-    await_table_gone(&c.server_tuple, "the server's connection");
+    tl_await_connection_gone(&c.server_tuple.local, &c.server_tuple.remote, WAIT_MS, "the server's connection");
     record_ok(&path, SL_CLOSED);
     require_path(&path, "ESTABLISHED CLOSE-WAIT LAST-ACK CLOSED", "the server's");
     await_table_state(&c.client_tuple, SL_TIME_WAIT, "the client's connection");
@@ -972,7 +918,7 @@ static void test_passive_close_fast_ack(void)
     ck_assert(shutdown(c.client, SHUT_WR) == 0);
 
     int state = lab03_passive_close(c.server, &c.server_tuple, WAIT_MS, &path);
-    require_success(state, errno, "lab03_passive_close(server)");
+    tl_require_success(state, errno, "lab03_passive_close(server)");
     ck_assert_msg(!tl_fd_is_open(c.server), "lab03_passive_close left the descriptor open: close() it");
     /* The client acknowledges the server's FIN at once, on loopback
      * usually before close() returns: LAST-ACK may pass unseen. */
@@ -993,7 +939,7 @@ static void test_passive_close_fast_ack(void)
     struct state_path other = path_of(SL_ESTABLISHED);
     open_conn(&c, AF_INET, NORMAL_BUFFERS);
     state = lab03_passive_close(c.server, &c.server_tuple, SHORT_TIMEOUT_MS, &other);
-    require_failure(state, errno, ETIMEDOUT, "lab03_passive_close on a peer that never closes");
+    tl_require_failure(state, errno, ETIMEDOUT, "lab03_passive_close on a peer that never closes");
     ck_assert_msg(!tl_fd_is_open(c.server), "lab03_passive_close must close fd even when it fails");
     close_conn(&c);
 }

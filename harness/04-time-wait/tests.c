@@ -40,58 +40,9 @@
 /* Each test takes a few milliseconds; the limit only stops a hung one. */
 #define TEST_TIMEOUT_S 5
 
-/*
- * sock_diag's state number, since Linux 6.8, for a TCP socket that is bound
- * but neither listening nor connected (TCP_BOUND_INACTIVE in <linux/tcp.h>).
- * Such sockets are listed only when this bit is asked for; older kernels
- * ignore the bit.
- */
-#define BOUND_INACTIVE_STATE 13
-
 /* ------------------------------------------------------------------ */
 /* Helpers                                                              */
 /* ------------------------------------------------------------------ */
-
-static const struct sockaddr *sa(const struct sockaddr_storage *addr)
-{
-    return (const struct sockaddr *)addr;
-}
-
-static socklen_t sa_len(const struct sockaddr_storage *addr)
-{
-    return sl_addr_len(sa(addr));
-}
-
-/*
- * Fail the test when a call that had to succeed returned -1; err is the
- * errno saved right after the call (C does not order the evaluation of
- * arguments, so the caller saves it first). ENOSYS is the skeleton's.
- */
-static void require_success(int result, int err, const char *call)
-{
-    ck_assert_msg(result != -1, "%s returned -1 with errno %s (%s)%s", call, sl_errno_name(err), strerror(err),
-                  err == ENOSYS ? ": this step is not written yet" : "");
-}
-
-/* Fail unless a call failed as the contract says: -1 and errno `want`. */
-static void require_failure(int result, int err, int want, const char *call)
-{
-    ck_assert_msg(result == -1, "%s returned %d; the kernel should have refused it: -1 with errno %s", call, result,
-                  sl_errno_name(want));
-    ck_assert_msg(err == want, "%s returned -1 with errno %s (%s); expected %s", call, sl_errno_name(err),
-                  strerror(err), sl_errno_name(want));
-}
-
-/* The address the kernel gave fd (getsockname). */
-static struct sockaddr_storage local_end(int fd)
-{
-    struct sockaddr_storage addr;
-    socklen_t len = sizeof addr;
-
-    ck_assert_msg(getsockname(fd, (struct sockaddr *)&addr, &len) == 0, "harness: getsockname(fd %d): %s", fd,
-                  sl_errno_name(errno));
-    return addr;
-}
 
 /* A socket option at SOL_SOCKET level, as the kernel reports it. */
 static int socket_option(int fd, int option, const char *name)
@@ -130,7 +81,7 @@ static struct sockaddr_storage reach(const struct sockaddr_storage *addr)
     struct sockaddr_storage loopback = any_port_on(addr->ss_family == AF_INET6 ? "::1" : "127.0.0.1");
 
     if (addr->ss_family == AF_INET && ((const struct sockaddr_in *)addr)->sin_addr.s_addr == htonl(INADDR_ANY))
-        return with_port(&loopback, sl_addr_port(sa(addr)));
+        return with_port(&loopback, sl_addr_port(tl_sa(addr)));
     return *addr;
 }
 
@@ -151,8 +102,8 @@ static struct conn open_connection(int listener, const struct sockaddr_storage *
 
     c.client = tl_connect(&target);
     c.server = tl_accept(listener, ACCEPT_TIMEOUT_MS);
-    c.server_end = local_end(c.server);
-    c.client_end = local_end(c.client);
+    c.server_end = tl_local_address(c.server, "the accepted socket");
+    c.client_end = tl_local_address(c.client, "the client");
     return c;
 }
 
@@ -189,39 +140,14 @@ static void close_in_order(struct conn *c, enum lab04_side first)
 static bool kernel_time_wait(const struct sockaddr_storage *local, const struct sockaddr_storage *remote,
                              struct sl_diag_socket *out)
 {
-    struct sl_diag_filter filter = {
-        .family = local->ss_family,
-        .states = SL_DIAG_STATE(TCP_TIME_WAIT),
-        .local_port = sl_addr_port(sa(local)),
-        .remote_port = sl_addr_port(sa(remote)),
-    };
-    struct sl_diag_socket found[4];
-    int n = sl_diag_list(&filter, found, 4);
-
-    ck_assert_msg(n != -1, "harness: cannot read the kernel's socket table: %s", sl_errno_name(errno));
-    for (int i = 0; i < n && i < 4; i++)
-        if (sl_addr_equal(sa(&found[i].local), sa(local)) && sl_addr_equal(sa(&found[i].remote), sa(remote))) {
-            if (out)
-                *out = found[i];
-            return true;
-        }
-    return false;
+    return tl_connection_entry(local, remote, SL_DIAG_STATE(TCP_TIME_WAIT), out) == 1;
 }
 
 /* Poll the table (with a bound) until that TIME_WAIT socket appears. */
 static bool await_time_wait(const struct sockaddr_storage *local, const struct sockaddr_storage *remote,
                             struct sl_diag_socket *out)
 {
-    struct sl_diag_filter filter = {
-        .family = local->ss_family,
-        .states = SL_DIAG_STATE(TCP_TIME_WAIT),
-        .local_port = sl_addr_port(sa(local)),
-        .remote_port = sl_addr_port(sa(remote)),
-    };
-
-    ck_assert_msg(sl_diag_wait(&filter, APPEAR_TIMEOUT_MS, NULL) != -1, "harness: cannot read the kernel's table: %s",
-                  sl_errno_name(errno));
-    return kernel_time_wait(local, remote, out);
+    return tl_await_connection(local, remote, SL_DIAG_STATE(TCP_TIME_WAIT), APPEAR_TIMEOUT_MS, out);
 }
 
 /* Require the TIME_WAIT socket of one end; returns the kernel's entry. */
@@ -238,41 +164,19 @@ static struct sl_diag_socket require_time_wait(const struct conn *c, enum lab04_
 
 /*
  * How many sockets the kernel lists on this family and local port, in any
- * state, bound-but-idle ones included. With remote set, only those
- * connected to it.
+ * state, bound-but-idle ones included.
  */
-static int sockets_on_port(int family, uint16_t port, const struct sockaddr_storage *remote)
+static int sockets_on_port(int family, uint16_t port)
 {
     struct sl_diag_filter filter = {
         .family = family,
-        .states = SL_DIAG_ALL_STATES | (1u << BOUND_INACTIVE_STATE),
+        .states = SL_DIAG_ALL_STATES | SL_DIAG_STATE(SL_TCP_BOUND_INACTIVE),
         .local_port = port,
-        .remote_port = remote ? sl_addr_port(sa(remote)) : 0,
     };
-    int n = sl_diag_list(&filter, NULL, 0);
+    int n = sl_diag_list(&filter, NULL, 0); /* no room: only counts them */
 
     ck_assert_msg(n != -1, "harness: cannot read the kernel's socket table: %s", sl_errno_name(errno));
     return n;
-}
-
-/*
- * Poll, with a bound, until the kernel no longer lists the end that closed
- * second (local). It goes from LAST_ACK to CLOSED when the final ACK
- * arrives, which on a machine with several CPUs may be a moment after the
- * other end is already listed in TIME_WAIT.
- */
-static void await_gone(const struct sockaddr_storage *local, const struct sockaddr_storage *remote)
-{
-    long long deadline = sl_now_ms() + APPEAR_TIMEOUT_MS;
-    int delay_ms = 1;
-
-    while (sockets_on_port(local->ss_family, sl_addr_port(sa(local)), remote) > 0) {
-        ck_assert_msg(sl_now_ms() < deadline, "harness: the kernel still lists %s -> %s after its close",
-                      tl_str(local, 0), tl_str(remote, 1));
-        poll(NULL, 0, delay_ms);
-        if (delay_ms < 16)
-            delay_ms *= 2;
-    }
 }
 
 /*
@@ -289,10 +193,13 @@ static struct conn serve_and_exit(int listener, const struct sockaddr_storage *l
     close(listener);
     close_in_order(&c, first);
     require_time_wait(&c, first);
+    /* The end that closed second goes from LAST_ACK to CLOSED when the
+     * final ACK arrives, which on a machine with several CPUs may be a
+     * moment after the other end is already listed in TIME_WAIT. */
     if (first == LAB04_SERVER)
-        await_gone(&c.client_end, &c.server_end);
+        tl_await_connection_gone(&c.client_end, &c.server_end, APPEAR_TIMEOUT_MS, "the end that closed second");
     else
-        await_gone(&c.server_end, &c.client_end);
+        tl_await_connection_gone(&c.server_end, &c.client_end, APPEAR_TIMEOUT_MS, "the end that closed second");
     return c;
 }
 
@@ -300,13 +207,14 @@ static struct conn serve_and_exit(int listener, const struct sockaddr_storage *l
 static struct sl_diag_socket require_listening(int fd, const struct sockaddr_storage *addr, const char *what)
 {
     struct sl_diag_socket k = tl_kernel_view(fd, what);
-    uint16_t want_port = sl_addr_port(sa(addr));
+    uint16_t want_port = sl_addr_port(tl_sa(addr));
 
     ck_assert_msg(k.linux_state == TCP_LISTEN, "%s: the kernel lists it in state %s, not LISTEN", what,
                   sl_state_linux_name(k.state));
-    ck_assert_msg(sl_addr_same_host(sa(&k.local), sa(addr)), "%s: the kernel lists it on %s, expected the address %s",
-                  what, tl_str(&k.local, 0), tl_str(addr, 1));
-    ck_assert_msg(want_port == 0 || sl_addr_port(sa(&k.local)) == want_port,
+    ck_assert_msg(sl_addr_same_host(tl_sa(&k.local), tl_sa(addr)),
+                  "%s: the kernel lists it on %s, expected the address %s", what, tl_str(&k.local, 0),
+                  tl_str(addr, 1));
+    ck_assert_msg(want_port == 0 || sl_addr_port(tl_sa(&k.local)) == want_port,
                   "%s: the kernel lists it on %s, expected port %u", what, tl_str(&k.local, 0), want_port);
     return k;
 }
@@ -347,14 +255,14 @@ static int restart_after_server_closed(const char *ip, int old_reuseaddr, int ne
     struct sockaddr_storage addr = any_port_on(ip);
     char call[128];
 
-    int old = lab04_server_socket(sa(&addr), sa_len(&addr), old_reuseaddr);
+    int old = lab04_server_socket(tl_sa(&addr), tl_sa_len(&addr), old_reuseaddr);
     snprintf(call, sizeof call, "lab04_server_socket(%s, reuseaddr = %d)", tl_str(&addr, 0), old_reuseaddr);
-    require_success(old, errno, call);
-    addr = local_end(old);
+    tl_require_success(old, errno, call);
+    addr = tl_local_address(old, "the old server");
     serve_and_exit(old, &addr, LAB04_SERVER);
 
     int before = tl_open_fd_count();
-    int fd = lab04_server_socket(sa(&addr), sa_len(&addr), new_reuseaddr);
+    int fd = lab04_server_socket(tl_sa(&addr), tl_sa_len(&addr), new_reuseaddr);
     *err = errno;
     *leaked = fd == -1 ? tl_open_fd_count() - before : 0;
     return fd;
@@ -371,7 +279,7 @@ static void require_restart_refused(const char *ip, int old_reuseaddr, int new_r
              new_reuseaddr, old_reuseaddr, why);
     if (fd >= 0)
         close(fd);
-    require_failure(fd, err, EADDRINUSE, call);
+    tl_require_failure(fd, err, EADDRINUSE, call);
     ck_assert_msg(leaked == 0, "%s: the failed call left %d descriptor(s) open", call, leaked);
 }
 
@@ -395,7 +303,7 @@ static void student_close(struct conn *c, enum lab04_side first)
                   "closed with data it never read. Did the %s close first, and the other side read up to its "
                   "end-of-file before closing?",
                   call, first == LAB04_SERVER ? "server" : "client");
-    require_success(result, err, call);
+    tl_require_success(result, err, call);
     ck_assert_msg(!server_open && !client_open, "%s returned 0 but left the %s descriptor open", call,
                   server_open ? "server's" : "client's");
 }
@@ -462,7 +370,7 @@ static void test_close_bad_side(void)
     int result = lab04_close_in_order(c.server, c.client, LAB04_NOBODY);
     int err = errno;
     bool server_open = tl_fd_is_open(c.server), client_open = tl_fd_is_open(c.client);
-    require_failure(result, err, EINVAL, "lab04_close_in_order(server, client, LAB04_NOBODY)");
+    tl_require_failure(result, err, EINVAL, "lab04_close_in_order(server, client, LAB04_NOBODY)");
     ck_assert_msg(server_open && client_open, "lab04_close_in_order with an invalid side closed the %s descriptor",
                   server_open ? "client's" : "server's");
     struct sl_diag_socket k = tl_kernel_view(c.server, "the server's socket after an invalid call");
@@ -491,27 +399,27 @@ static void test_find_time_wait(void)
     struct sl_diag_socket kernel = require_time_wait(&closed, LAB04_SERVER);
 
     memset(&found, 0, sizeof found);
-    int result = lab04_find_time_wait(sa(&closed.server_end), sa(&closed.client_end), &found);
-    require_success(result, errno, "lab04_find_time_wait(server's end, client's end)");
+    int result = lab04_find_time_wait(tl_sa(&closed.server_end), tl_sa(&closed.client_end), &found);
+    tl_require_success(result, errno, "lab04_find_time_wait(server's end, client's end)");
     ck_assert_msg(result == 1, "lab04_find_time_wait returned %d, but the kernel lists %s -> %s in TIME_WAIT", result,
                   tl_str(&kernel.local, 0), tl_str(&kernel.remote, 1));
     ck_assert_msg(found.linux_state == TCP_TIME_WAIT, "the entry you found is in state %s, not TIME_WAIT",
                   sl_state_linux_name(found.state));
-    ck_assert_msg(sl_addr_equal(sa(&found.local), sa(&closed.server_end)) &&
-                      sl_addr_equal(sa(&found.remote), sa(&closed.client_end)),
+    ck_assert_msg(sl_addr_equal(tl_sa(&found.local), tl_sa(&closed.server_end)) &&
+                      sl_addr_equal(tl_sa(&found.remote), tl_sa(&closed.client_end)),
                   "the entry you found is %s -> %s, expected %s -> %s", tl_str(&found.local, 0),
                   tl_str(&found.remote, 1), tl_str(&closed.server_end, 2), tl_str(&closed.client_end, 3));
     ck_assert_msg(found.timer == 3, "the entry you found has timer %d, not 3 (the TIME_WAIT timer)", found.timer);
 
     /* The client closed second: its end went to CLOSED, not TIME_WAIT. */
-    result = lab04_find_time_wait(sa(&closed.client_end), sa(&closed.server_end), &found);
-    require_success(result, errno, "lab04_find_time_wait(client's end, server's end)");
+    result = lab04_find_time_wait(tl_sa(&closed.client_end), tl_sa(&closed.server_end), &found);
+    tl_require_success(result, errno, "lab04_find_time_wait(client's end, server's end)");
     ck_assert_msg(result == 0, "lab04_find_time_wait(client's end, server's end) returned %d, but the client closed "
                   "second and the kernel lists no TIME_WAIT socket on its end", result);
 
     /* A live connection has ESTABLISHED sockets on the same kind of ends. */
-    result = lab04_find_time_wait(sa(&live.server_end), sa(&live.client_end), &found);
-    require_success(result, errno, "lab04_find_time_wait on a live connection");
+    result = lab04_find_time_wait(tl_sa(&live.server_end), tl_sa(&live.client_end), &found);
+    tl_require_success(result, errno, "lab04_find_time_wait on a live connection");
     ck_assert_msg(result == 0,
                   "lab04_find_time_wait returned %d for a live connection (the kernel lists it ESTABLISHED): "
                   "does your filter ask for TIME_WAIT only? (states = 0 means every state)",
@@ -528,10 +436,10 @@ static void require_holder(const struct conn *c, int want, const char *situation
     static const char *const names[] = {
         "LAB04_NOBODY", "LAB04_SERVER", "LAB04_CLIENT", "LAB04_SERVER | LAB04_CLIENT",
     };
-    int who = lab04_who_holds_time_wait(sa(&c->server_end), sa(&c->client_end));
+    int who = lab04_who_holds_time_wait(tl_sa(&c->server_end), tl_sa(&c->client_end));
     int err = errno;
 
-    require_success(who, err, "lab04_who_holds_time_wait");
+    tl_require_success(who, err, "lab04_who_holds_time_wait");
     ck_assert_msg(who == want, "%s: lab04_who_holds_time_wait returned %s, the kernel's table says %s", situation,
                   who >= 0 && who <= 3 ? names[who] : "a value that is not a side", names[want]);
 }
@@ -563,8 +471,7 @@ static void test_who_holds_ipv6(void)
 {
     struct sockaddr_storage addr;
 
-    if (!tl_ipv6_available())
-        grade_skip("this machine cannot bind a TCP socket to ::1");
+    tl_require_ipv6();
     int listener = tl_listener(AF_INET6, &addr);
     struct conn c = open_connection(listener, &addr);
 
@@ -589,12 +496,12 @@ static void require_timer_between_readings(const struct conn *c, enum lab04_side
     const struct sockaddr_storage *remote = holder == LAB04_SERVER ? &c->client_end : &c->server_end;
     struct sl_diag_socket before = require_time_wait(c, holder);
 
-    int ms = lab04_time_wait_remaining_ms(sa(local), sa(remote));
+    int ms = lab04_time_wait_remaining_ms(tl_sa(local), tl_sa(remote));
     int err = errno;
     struct sl_diag_socket after;
     bool still = kernel_time_wait(local, remote, &after);
 
-    require_success(ms, err, "lab04_time_wait_remaining_ms");
+    tl_require_success(ms, err, "lab04_time_wait_remaining_ms");
     ck_assert_msg(still, "harness: the TIME_WAIT socket %s disappeared", tl_str(local, 0));
     ck_assert_msg(ms <= (int)before.expires_ms && ms >= (int)after.expires_ms,
                   "lab04_time_wait_remaining_ms(%s, %s) returned %d; the kernel's timer read %u ms just before the "
@@ -631,12 +538,12 @@ static void test_timer_enoent(void)
     require_timer_between_readings(&closed, LAB04_SERVER);
 
     /* The end that closed second has no TIME_WAIT socket. */
-    int ms = lab04_time_wait_remaining_ms(sa(&closed.client_end), sa(&closed.server_end));
-    require_failure(ms, errno, ENOENT, "lab04_time_wait_remaining_ms on the end that closed second");
+    int ms = lab04_time_wait_remaining_ms(tl_sa(&closed.client_end), tl_sa(&closed.server_end));
+    tl_require_failure(ms, errno, ENOENT, "lab04_time_wait_remaining_ms on the end that closed second");
 
     /* Nor has a live connection, although the kernel lists its ends. */
-    ms = lab04_time_wait_remaining_ms(sa(&live.server_end), sa(&live.client_end));
-    require_failure(ms, errno, ENOENT, "lab04_time_wait_remaining_ms on a live (ESTABLISHED) connection");
+    ms = lab04_time_wait_remaining_ms(tl_sa(&live.server_end), tl_sa(&live.client_end));
+    tl_require_failure(ms, errno, ENOENT, "lab04_time_wait_remaining_ms on a live (ESTABLISHED) connection");
 
     close(live.client);
     close(live.server);
@@ -654,10 +561,10 @@ static void test_server_listens(void)
         char call[96];
 
         snprintf(call, sizeof call, "lab04_server_socket(127.0.0.1:0, reuseaddr = %d)", reuseaddr);
-        int fd = lab04_server_socket(sa(&addr), sa_len(&addr), reuseaddr);
-        require_success(fd, errno, call);
+        int fd = lab04_server_socket(tl_sa(&addr), tl_sa_len(&addr), reuseaddr);
+        tl_require_success(fd, errno, call);
         struct sl_diag_socket k = require_listening(fd, &addr, call);
-        ck_assert_msg(sl_addr_port(sa(&k.local)) != 0, "%s: the kernel lists it on port 0", call);
+        ck_assert_msg(sl_addr_port(tl_sa(&k.local)) != 0, "%s: the kernel lists it on port 0", call);
         require_reuseaddr(fd, reuseaddr, call);
         close(fd);
     }
@@ -685,8 +592,8 @@ static void require_restart_works(const char *ip)
     snprintf(call, sizeof call, "restarting on %s with reuseaddr = 1 after a server with reuseaddr = 1", ip);
     ck_assert_msg(!(fd == -1 && err == EADDRINUSE),
                   "%s failed with EADDRINUSE: SO_REUSEADDR must be on in both servers, set before bind()", call);
-    require_success(fd, err, call);
-    struct sockaddr_storage addr = local_end(fd);
+    tl_require_success(fd, err, call);
+    struct sockaddr_storage addr = tl_local_address(fd, "the restarted server");
     require_listening(fd, &addr, call);
 
     /* The TIME_WAIT socket is still there: the option let the new server
@@ -694,7 +601,7 @@ static void require_restart_works(const char *ip)
     struct sl_diag_filter filter = {
         .family = addr.ss_family,
         .states = SL_DIAG_STATE(TCP_TIME_WAIT),
-        .local_port = sl_addr_port(sa(&addr)),
+        .local_port = sl_addr_port(tl_sa(&addr)),
     };
     ck_assert_msg(sl_diag_list(&filter, NULL, 0) >= 1, "harness: the TIME_WAIT socket on %s is gone", tl_str(&addr, 0));
     close(fd);
@@ -719,21 +626,21 @@ static void test_restart_after_client_close(void)
      */
     for (int attempt = 0; attempt < 3; attempt++) {
         addr = any_port_on("127.0.0.1");
-        int old = lab04_server_socket(sa(&addr), sa_len(&addr), 0);
-        require_success(old, errno, "lab04_server_socket(127.0.0.1:0, reuseaddr = 0)");
-        addr = local_end(old);
+        int old = lab04_server_socket(tl_sa(&addr), tl_sa_len(&addr), 0);
+        tl_require_success(old, errno, "lab04_server_socket(127.0.0.1:0, reuseaddr = 0)");
+        addr = tl_local_address(old, "the old server");
         struct conn c = serve_and_exit(old, &addr, LAB04_CLIENT);
         ck_assert_msg(!kernel_time_wait(&c.server_end, &c.client_end, NULL),
                       "harness: the server's end is in TIME_WAIT although the client closed first");
 
         /* TIME_WAIT is on the client's port; nothing holds the server's. */
-        fd = lab04_server_socket(sa(&addr), sa_len(&addr), 0);
+        fd = lab04_server_socket(tl_sa(&addr), tl_sa_len(&addr), 0);
         err = errno;
-        if (!(fd == -1 && err == EADDRINUSE && sockets_on_port(AF_INET, sl_addr_port(sa(&addr)), NULL) > 0))
+        if (!(fd == -1 && err == EADDRINUSE && sockets_on_port(AF_INET, sl_addr_port(tl_sa(&addr))) > 0))
             break;
     }
-    require_success(fd, err, "restarting with reuseaddr = 0 after the CLIENT closed first (its TIME_WAIT is on the "
-                             "client's port, not the server's)");
+    tl_require_success(fd, err, "restarting with reuseaddr = 0 after the CLIENT closed first (its TIME_WAIT is on the "
+                                "client's port, not the server's)");
     require_listening(fd, &addr, "the restarted server");
     close(fd);
 }
@@ -742,28 +649,28 @@ static void test_second_server_refused(void)
 {
     struct sockaddr_storage addr = any_port_on("127.0.0.1");
 
-    int first = lab04_server_socket(sa(&addr), sa_len(&addr), 1);
-    require_success(first, errno, "lab04_server_socket(127.0.0.1:0, reuseaddr = 1)");
-    addr = local_end(first);
+    int first = lab04_server_socket(tl_sa(&addr), tl_sa_len(&addr), 1);
+    tl_require_success(first, errno, "lab04_server_socket(127.0.0.1:0, reuseaddr = 1)");
+    addr = tl_local_address(first, "the first server");
 
     int before = tl_open_fd_count();
-    int second = lab04_server_socket(sa(&addr), sa_len(&addr), 1);
+    int second = lab04_server_socket(tl_sa(&addr), tl_sa_len(&addr), 1);
     int err = errno;
     int leaked = second == -1 ? tl_open_fd_count() - before : 0;
-    int listeners = listeners_on_port(AF_INET, sl_addr_port(sa(&addr)));
+    int listeners = listeners_on_port(AF_INET, sl_addr_port(tl_sa(&addr)));
     if (second >= 0)
         close(second);
     ck_assert_msg(listeners <= 1, "the kernel lists %d LISTEN sockets on port %u: SO_REUSEADDR must never allow "
-                  "two (SO_REUSEPORT does, and that is lab 05)", listeners, sl_addr_port(sa(&addr)));
-    require_failure(second, err, EADDRINUSE, "a second server on the port of a running one (both with SO_REUSEADDR)");
+                  "two (SO_REUSEPORT does, and that is lab 05)", listeners, sl_addr_port(tl_sa(&addr)));
+    tl_require_failure(second, err, EADDRINUSE,
+                       "a second server on the port of a running one (both with SO_REUSEADDR)");
     ck_assert_msg(leaked == 0, "the failed lab04_server_socket left %d descriptor(s) open", leaked);
     close(first);
 }
 
 static void test_restart_ipv6(void)
 {
-    if (!tl_ipv6_available())
-        grade_skip("this machine cannot bind a TCP socket to ::1");
+    tl_require_ipv6();
     require_restart_works("::1");
     require_restart_refused("::1", 0, 1, "SO_REUSEADDR on the new socket only, over IPv6");
 }
@@ -777,19 +684,19 @@ static void test_two_binds_one_listener(void)
     struct sockaddr_storage addr = any_port_on("127.0.0.1");
     int fds[2] = { -1, -1 };
 
-    int verdict = lab04_second_listener(sa(&addr), sa_len(&addr), fds);
+    int verdict = lab04_second_listener(tl_sa(&addr), tl_sa_len(&addr), fds);
     int err = errno;
-    require_success(verdict, err, "lab04_second_listener(127.0.0.1:0)");
+    tl_require_success(verdict, err, "lab04_second_listener(127.0.0.1:0)");
 
     /* A: listening, on a port the kernel picked, with the option. */
     struct sl_diag_socket a = require_listening(fds[0], &addr, "fds[0], socket A");
-    uint16_t port = sl_addr_port(sa(&a.local));
+    uint16_t port = sl_addr_port(tl_sa(&a.local));
     ck_assert_msg(port != 0, "socket A listens on port 0");
     require_reuseaddr(fds[0], 1, "fds[0], socket A");
 
     /* B: bound to exactly the same address and port, with the option. */
-    struct sockaddr_storage b = local_end(fds[1]);
-    ck_assert_msg(sl_addr_equal(sa(&b), sa(&a.local)),
+    struct sockaddr_storage b = tl_local_address(fds[1], "fds[1], socket B");
+    ck_assert_msg(sl_addr_equal(tl_sa(&b), tl_sa(&a.local)),
                   "fds[1], socket B, is bound to %s, not to A's address %s: bind B to the address getsockname() "
                   "returned for A",
                   tl_str(&b, 0), tl_str(&a.local, 1));
@@ -818,8 +725,8 @@ static void test_second_listener_port_taken(void)
     struct sockaddr_storage taken;
     int fds[2] = { -1, -1 };
 
-    int verdict = lab04_second_listener(sa(&free_addr), sa_len(&free_addr), fds);
-    require_success(verdict, errno, "lab04_second_listener(127.0.0.1:0)");
+    int verdict = lab04_second_listener(tl_sa(&free_addr), tl_sa_len(&free_addr), fds);
+    tl_require_success(verdict, errno, "lab04_second_listener(127.0.0.1:0)");
     close(fds[0]);
     close(fds[1]);
 
@@ -828,10 +735,10 @@ static void test_second_listener_port_taken(void)
     int server = tl_listener(AF_INET, &taken);
     int before = tl_open_fd_count();
     fds[0] = fds[1] = -1;
-    verdict = lab04_second_listener(sa(&taken), sa_len(&taken), fds);
+    verdict = lab04_second_listener(tl_sa(&taken), tl_sa_len(&taken), fds);
     int err = errno;
     int leaked = tl_open_fd_count() - before;
-    require_failure(verdict, err, EADDRINUSE, "lab04_second_listener on the port of a running server");
+    tl_require_failure(verdict, err, EADDRINUSE, "lab04_second_listener on the port of a running server");
     ck_assert_msg(leaked == 0, "the failed lab04_second_listener left %d descriptor(s) open", leaked);
     close(server);
 }

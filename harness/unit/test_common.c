@@ -116,6 +116,20 @@ START_TEST(port_range_is_sane)
 }
 END_TEST
 
+START_TEST(open_fd_count)
+{
+    int before = sl_open_fd_count();
+    int fds[2];
+
+    ck_assert_int_gt(before, 2);
+    ck_assert_int_eq(pipe(fds), 0);
+    ck_assert_int_eq(sl_open_fd_count(), before + 2);
+    close(fds[0]);
+    close(fds[1]);
+    ck_assert_int_eq(sl_open_fd_count(), before);
+}
+END_TEST
+
 /* ---- tcp_states.h --------------------------------------------------------- */
 
 START_TEST(state_table_is_rfc_figure_5)
@@ -263,6 +277,35 @@ START_TEST(diag_ipv6)
 }
 END_TEST
 
+/* A bound socket that does not listen: listed only when bit 13 is asked for. */
+START_TEST(diag_bound_inactive)
+{
+    struct sockaddr_storage addr;
+    socklen_t len = sizeof addr;
+    struct sl_diag_socket s;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+    ck_assert_int_ne(fd, -1);
+    sl_addr_parse("127.0.0.1", 0, &addr, &len);
+    ck_assert_int_eq(bind(fd, (struct sockaddr *)&addr, len), 0);
+    len = sizeof addr;
+    ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&addr, &len), 0);
+    struct sl_diag_filter filter = { .family = AF_INET, .local_port = sl_addr_port((struct sockaddr *)&addr) };
+    ck_assert_int_eq(sl_diag_list(&filter, NULL, 0), 0); /* every state but bit 13: not listed */
+    filter.states = SL_DIAG_ALL_STATES | SL_DIAG_STATE(SL_TCP_BOUND_INACTIVE);
+    int n = sl_diag_list(&filter, &s, 1);
+    if (n == 0) {
+        close(fd);
+        return; /* a kernel before 6.8: it lists no bound socket at all */
+    }
+    ck_assert_int_eq(n, 1);
+    ck_assert_int_eq(s.linux_state, 7); /* reported as TCP_CLOSE */
+    ck_assert_uint_eq(s.inode, sl_socket_inode(fd));
+    ck_assert_int_eq(sl_diag_list(&filter, NULL, 0), 1); /* out NULL, max 0: a count */
+    close(fd);
+}
+END_TEST
+
 START_TEST(diag_not_a_socket)
 {
     struct sl_diag_socket s;
@@ -338,6 +381,7 @@ static Suite *common_suite(void)
     tcase_add_test(net, five_tuple_mirror_and_equal);
     tcase_add_test(net, errno_names);
     tcase_add_test(net, port_range_is_sane);
+    tcase_add_test(net, open_fd_count);
     tcase_add_test(states, state_table_is_rfc_figure_5);
     tcase_add_test(states, state_linux_numbers);
     tcase_add_test(states, state_parse_names);
@@ -345,6 +389,7 @@ static Suite *common_suite(void)
     tcase_add_test(diag, diag_sees_listener_and_connection);
     tcase_add_test(diag, diag_sees_time_wait_without_fd);
     tcase_add_test(diag, diag_ipv6);
+    tcase_add_test(diag, diag_bound_inactive);
     tcase_add_test(diag, diag_not_a_socket);
     tcase_add_test(results, results_round_trip);
     tcase_add_test(results, results_reject_garbage);

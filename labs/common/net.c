@@ -4,6 +4,7 @@
 #include "net.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -307,4 +308,19 @@ long long sl_now_ms(void)
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int sl_open_fd_count(void)
+{
+    DIR *dir = opendir("/proc/self/fd");
+    struct dirent *e;
+    int count = 0;
+
+    if (dir == NULL)
+        return -1;
+    while ((e = readdir(dir)) != NULL)
+        if (e->d_name[0] != '.')
+            count++;
+    closedir(dir);
+    return count - 1; /* not the descriptor opendir() itself holds */
 }

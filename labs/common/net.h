@@ -112,4 +112,11 @@ int sl_wait_readable(int fd, int timeout_ms);
 /* Milliseconds from a monotonic clock, for deadlines. */
 long long sl_now_ms(void);
 
+/*
+ * How many descriptors this process has open (the entries of
+ * /proc/self/fd), or -1. The same count before and after a call shows
+ * that the call left nothing open.
+ */
+int sl_open_fd_count(void);
+
 #endif

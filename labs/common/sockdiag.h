@@ -37,6 +37,17 @@ struct sl_diag_socket {
 #define SL_DIAG_ALL_STATES 0xfffu
 
 /*
+ * The state of a socket that is bound but neither listening nor connected:
+ * TCP_BOUND_INACTIVE in the kernel's include/net/tcp_states.h, which is not
+ * in the headers programs see. Linux (6.8 on) lists such a socket only when
+ * a request asks for this state bit, and then reports it in state 7,
+ * TCP_CLOSE (CLOSE in ss). SL_DIAG_ALL_STATES leaves the bit out, as
+ * `ss -tan` does: ask for SL_DIAG_ALL_STATES |
+ * SL_DIAG_STATE(SL_TCP_BOUND_INACTIVE). Older kernels ignore the bit.
+ */
+#define SL_TCP_BOUND_INACTIVE 13
+
+/*
  * Which sockets to list. A zero field matches everything: port 0 means any
  * port, family 0 means IPv4 and IPv6.
  */
@@ -52,7 +63,8 @@ struct sl_diag_filter {
  * List the TCP sockets matching filter, at most max of them, into out.
  * Returns how many matched (which may be more than max: only max are
  * stored), or -1 with errno set (e.g. EPROTONOSUPPORT when the kernel has no
- * sock_diag for TCP).
+ * sock_diag for TCP). sl_diag_list(filter, NULL, 0) stores nothing and only
+ * counts the matches.
  */
 int sl_diag_list(const struct sl_diag_filter *filter, struct sl_diag_socket *out, int max);
 
