@@ -28,7 +28,7 @@ struct sl_diag_socket {
     uint64_t inode;                 /* 0 for sockets with no file (TIME_WAIT, requests) */
     int timer;                      /* idiag_timer: 0 none, 1 retransmit, 2 keepalive, 3 TIME_WAIT, 4 probe */
     uint32_t expires_ms;            /* when that timer fires, in ms from now */
-    uint32_t rqueue;                /* LISTEN: connections waiting in the accept queue */
+    uint32_t rqueue;                /* LISTEN: connections waiting in the accept queue; otherwise bytes not yet read */
     uint32_t wqueue;                /* LISTEN: the backlog; otherwise bytes not yet sent */
 };
 
