@@ -76,6 +76,7 @@ help:
 	@echo "  make diagrams     draw the figures into build/diagrams/"
 	@echo "  make test         self-test of the kit: unit tests, solutions 100%, skeletons 0,"
 	@echo "                    every mutant caught, docs and figures build with working links"
+	@echo "  make bench        lab 07's benchmark of four server models (build/bench/; not part of make test)"
 	@echo "  make watch        re-grade a lab each time you save its lab.c"
 	@echo "  make handout      build/socklab-handout.tar.gz: the kit for students, no solutions"
 	@echo "  make gradescope   build/gradescope/autograder.zip: the autograder for Gradescope"
