@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # run.sh - `make test`: the self-test of the kit (not of a student).
 #
+#  0. every program builds (walk-throughs, load generator, diagram tool);
 #  1. unit tests of labs/common and the grader's results file;
 #  2. the solutions score full marks, also with two graders at once;
 #  3. the untouched skeletons score 0, and the grader survives them;
@@ -61,6 +62,16 @@ leftovers() {
 
 # A patch file's header value: header FILE "Breaks" -> "step 2".
 header() { sed -n "s/^$2: *//p" "$1" | head -n 1; }
+
+echo "== programs"
+# The walk-through programs, the load generator and the diagram generator
+# are not built by grading: build them here (with WERROR=1 in CI).
+if $MAKE --no-print-directory -s all >"$ST/all.log" 2>&1; then
+    pass "make all: the walk-through programs and tools build"
+else
+    tail -n 20 "$ST/all.log"
+    fail "make all"
+fi
 
 echo "== unit tests"
 if $MAKE --no-print-directory -s unit >"$ST/unit.log" 2>&1; then
