@@ -17,12 +17,11 @@
  */
 
 /*
- * This program watches your system calls by defining functions named
- * socket(), bind(), kill(), ... itself (see "Watching your system calls"
- * below). In GNU mode glibc declares some of them with a special union type
- * for the address; the plain POSIX declarations, which _DEFAULT_SOURCE
- * gives, let us define them with ordinary types. So this one file leaves
- * GNU mode.
+ * Besides labs/common/walk/trace.c's socket(), bind(), ..., this program
+ * defines kill(), waitpid(), setuid(), ... itself (see "Watching your
+ * process calls" below). In GNU mode glibc declares some of them
+ * differently; the plain POSIX declarations, which _DEFAULT_SOURCE gives,
+ * are the ones defined here. So this one file leaves GNU mode.
  */
 #undef _GNU_SOURCE
 #define _DEFAULT_SOURCE
@@ -49,6 +48,8 @@
 #include "lab.h"
 #include "net.h"
 #include "sockdiag.h"
+#include "walk/trace.h"
+#include "walk/walk.h"
 
 #define DEFAULT_WORKERS 4
 #define DEFAULT_CONNECTIONS 20
@@ -67,17 +68,18 @@
 #define BOUND_INACTIVE_STATE 13
 
 /* ------------------------------------------------------------------ */
-/* Watching your system calls                                           */
+/* Watching your process calls                                          */
 /* ------------------------------------------------------------------ */
 
 /*
- * The functions below have the names of system calls. When the linker
- * builds this program, lab.c's calls to socket(), bind(), ... find these
- * definitions first, before the C library's. Each one makes the real system
- * call with syscall(2), then, while `tracing` is on (only during a call to
- * one of your lab05_ functions, and only in this process, not in the
- * workers it forks), prints what was called and what came back. errno is
- * left exactly as the system call set it.
+ * labs/common/walk/trace.c prints your socket calls (see trace.h); main()
+ * lets through only those in TRACED_CALLS (trace_only()). Lines are printed only
+ * during a call to one of your lab05_ functions, and only in this process,
+ * not in the workers it forks.
+ *
+ * The process calls are defined here, the same way: each makes the real
+ * system call with syscall(2), then prints what was called and what came
+ * back. errno is left exactly as the system call set it.
  *
  * fork() itself is not wrapped: the C library's fork() does work of its
  * own that a bare system call would skip. The parent's setpgid() calls
@@ -86,160 +88,16 @@
  * sock_diag talks to the kernel over a netlink socket: when your step 3
  * calls sl_diag_list(), that socket's calls are real but not printed.
  */
-static bool tracing;
-static pid_t tracing_pid;   /* the process whose calls are printed */
-static int netlink_fd = -1; /* the sock_diag socket now open, if any */
-
-static bool traced(void)
-{
-    return tracing && getpid() == tracing_pid;
-}
-
-static bool traced_fd(int fd)
-{
-    return traced() && fd != netlink_fd;
-}
-
-static const char *family_name(int family)
-{
-    static char other[24];
-
-    if (family == AF_INET)
-        return "AF_INET";
-    if (family == AF_INET6)
-        return "AF_INET6";
-    snprintf(other, sizeof other, "family %d", family);
-    return other;
-}
-
-/* Print "-> 0", "-> fd 4" or "-> -1 EADDRINUSE", then end the line. */
-static void trace_result(long result, int err, bool returns_fd)
-{
-    if (result == -1)
-        printf(" -> -1 %s\n", sl_errno_name(err));
-    else if (returns_fd)
-        printf(" -> fd %ld\n", result);
-    else
-        printf(" -> %ld\n", result);
-}
-
-/* An address your code passed in, checked against its length. */
-static const char *address_text(const struct sockaddr *addr, socklen_t len, char *buf, size_t size)
-{
-    if (addr == NULL)
-        return "NULL";
-    if (len < sl_addr_len(addr) || sl_addr_len(addr) == 0) {
-        snprintf(buf, size, "(%s address, %u bytes)", family_name(addr->sa_family), (unsigned)len);
-        return buf;
-    }
-    return sl_addr_format(addr, buf, size);
-}
-
-int socket(int domain, int type, int protocol)
-{
-    long fd = syscall(SYS_socket, domain, type, protocol);
-    int err = errno;
-
-    if (domain == AF_NETLINK) {
-        netlink_fd = (int)fd;
-    } else if (traced()) {
-        printf("  > socket(%s, %s, %d)", family_name(domain),
-               (type & 0xf) == SOCK_STREAM ? "SOCK_STREAM" : "not SOCK_STREAM", protocol);
-        trace_result(fd, err, true);
-    }
-    errno = err;
-    return (int)fd;
-}
-
-int setsockopt(int fd, int level, int name, const void *value, socklen_t len)
-{
-    long result = syscall(SYS_setsockopt, fd, level, name, value, len);
-    int err = errno;
-
-    if (traced_fd(fd)) {
-        const char *option = NULL;
-        if (level == SOL_SOCKET && name == SO_REUSEADDR)
-            option = "SOL_SOCKET, SO_REUSEADDR";
-        else if (level == SOL_SOCKET && name == SO_REUSEPORT)
-            option = "SOL_SOCKET, SO_REUSEPORT";
-        if (option && value && len >= sizeof(int))
-            printf("  > setsockopt(fd %d, %s, %d)", fd, option, *(const int *)value);
-        else
-            printf("  > setsockopt(fd %d, level %d, option %d)", fd, level, name);
-        trace_result(result, err, false);
-    }
-    errno = err;
-    return (int)result;
-}
-
-int bind(int fd, const struct sockaddr *addr, socklen_t len)
-{
-    long result = syscall(SYS_bind, fd, addr, len);
-    int err = errno;
-    char text[SL_ADDRSTRLEN];
-
-    if (traced_fd(fd)) {
-        printf("  > bind(fd %d, %s)", fd, address_text(addr, len, text, sizeof text));
-        trace_result(result, err, false);
-    }
-    errno = err;
-    return (int)result;
-}
-
-int listen(int fd, int backlog)
-{
-    long result = syscall(SYS_listen, fd, backlog);
-    int err = errno;
-
-    if (traced_fd(fd)) {
-        printf("  > listen(fd %d, %d)", fd, backlog);
-        trace_result(result, err, false);
-    }
-    errno = err;
-    return (int)result;
-}
-
-int getsockname(int fd, struct sockaddr *restrict addr, socklen_t *restrict len)
-{
-    long result = syscall(SYS_getsockname, fd, addr, len);
-    int err = errno;
-    char text[SL_ADDRSTRLEN];
-
-    if (traced_fd(fd)) {
-        printf("  > getsockname(fd %d)", fd);
-        if (result == -1)
-            trace_result(result, err, false);
-        else
-            printf(" -> %s\n", sl_addr_format(addr, text, sizeof text));
-    }
-    errno = err;
-    return (int)result;
-}
-
-int close(int fd)
-{
-    bool print = traced_fd(fd);
-    long result = syscall(SYS_close, fd);
-    int err = errno;
-
-    if (fd == netlink_fd)
-        netlink_fd = -1;
-    if (print) {
-        printf("  > close(fd %d)", fd);
-        trace_result(result, err, false);
-    }
-    errno = err;
-    return (int)result;
-}
+#define TRACED_CALLS "socket setsockopt bind listen getsockname close setpgid kill waitpid setgroups setgid setuid"
 
 int setpgid(pid_t pid, pid_t pgid)
 {
     long result = syscall(SYS_setpgid, pid, pgid);
     int err = errno;
 
-    if (traced()) {
-        printf("  > setpgid(%d, %d)", (int)pid, (int)pgid);
-        trace_result(result, err, false);
+    if (trace_printing("setpgid")) {
+        printf("%s setpgid(%d, %d)", trace_prefix(), (int)pid, (int)pgid);
+        trace_print_result(result, err, false);
     }
     errno = err;
     return (int)result;
@@ -250,16 +108,16 @@ int kill(pid_t pid, int sig)
     long result = syscall(SYS_kill, pid, sig);
     int err = errno;
 
-    if (traced()) {
+    if (trace_printing("kill")) {
         const char *name = sig == SIGTERM ? "SIGTERM" : sig == SIGKILL ? "SIGKILL" : sig == 0 ? "0" : NULL;
         if (name)
-            printf("  > kill(%d, %s)", (int)pid, name);
+            printf("%s kill(%d, %s)", trace_prefix(), (int)pid, name);
         else
-            printf("  > kill(%d, signal %d)", (int)pid, sig);
+            printf("%s kill(%d, signal %d)", trace_prefix(), (int)pid, sig);
         if (pid < -1 && result == 0)
             printf(" -> 0: to every process of group %d\n", (int)-pid);
         else
-            trace_result(result, err, false);
+            trace_print_result(result, err, false);
     }
     errno = err;
     return (int)result;
@@ -273,71 +131,59 @@ pid_t waitpid(pid_t pid, int *status, int options)
 
     if (status)
         *status = got_status;
-    if (traced()) {
-        printf("  > waitpid(%d%s)", (int)pid, options & WNOHANG ? ", WNOHANG" : "");
+    if (trace_printing("waitpid")) {
+        printf("%s waitpid(%d%s)", trace_prefix(), (int)pid, options & WNOHANG ? ", WNOHANG" : "");
         if (result > 0 && WIFSIGNALED(got_status))
             printf(" -> %ld: ended by signal %d (%s), reaped\n", result, WTERMSIG(got_status),
                    WTERMSIG(got_status) == SIGTERM ? "SIGTERM" : "not SIGTERM");
         else if (result > 0 && WIFEXITED(got_status))
             printf(" -> %ld: exited with status %d, reaped\n", result, WEXITSTATUS(got_status));
         else
-            trace_result(result, err, false);
+            trace_print_result(result, err, false);
     }
     errno = err;
     return (pid_t)result;
+}
+
+/* setgroups(), setgid(), setuid(): "  > setuid(65534) -> 0". */
+static int traced_id_call(const char *call, long result, int err, const char *argument)
+{
+    if (trace_printing(call)) {
+        printf("%s %s(%s)", trace_prefix(), call, argument);
+        trace_print_result(result, err, false);
+    }
+    errno = err;
+    return (int)result;
 }
 
 int setgroups(size_t size, const gid_t *list)
 {
     long result = syscall(SYS_setgroups, size, list);
     int err = errno;
+    char text[40];
 
-    if (traced()) {
-        printf("  > setgroups(%zu, ...)", size);
-        trace_result(result, err, false);
-    }
-    errno = err;
-    return (int)result;
+    snprintf(text, sizeof text, "%zu, ...", size);
+    return traced_id_call("setgroups", result, err, text);
 }
 
 int setgid(gid_t gid)
 {
     long result = syscall(SYS_setgid, gid);
     int err = errno;
+    char text[24];
 
-    if (traced()) {
-        printf("  > setgid(%u)", (unsigned)gid);
-        trace_result(result, err, false);
-    }
-    errno = err;
-    return (int)result;
+    snprintf(text, sizeof text, "%u", (unsigned)gid);
+    return traced_id_call("setgid", result, err, text);
 }
 
 int setuid(uid_t uid)
 {
     long result = syscall(SYS_setuid, uid);
     int err = errno;
+    char text[24];
 
-    if (traced()) {
-        printf("  > setuid(%u)", (unsigned)uid);
-        trace_result(result, err, false);
-    }
-    errno = err;
-    return (int)result;
-}
-
-/* Trace the calls of this process while one of your functions runs. */
-static void trace_on(void)
-{
-    fflush(stdout);
-    tracing_pid = getpid();
-    tracing = true;
-}
-
-static void trace_off(void)
-{
-    tracing = false;
-    fflush(stdout);
+    snprintf(text, sizeof text, "%u", (unsigned)uid);
+    return traced_id_call("setuid", result, err, text);
 }
 
 /* ------------------------------------------------------------------ */
@@ -465,7 +311,7 @@ static void end_children(void)
 
 static void clean_up(struct walk *w)
 {
-    tracing = false;
+    trace_off();
     end_children();
     w->pool_started = false;
     close_step_fds(w);
@@ -1127,33 +973,6 @@ static void usage(FILE *out)
             LAB05_MAX_WORKERS, DEFAULT_WORKERS, MAX_CONNECTIONS, DEFAULT_CONNECTIONS);
 }
 
-/* A usage error: one line on stderr, exit status 2. */
-static void bad_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-
-static void bad_usage(const char *fmt, ...)
-{
-    va_list args;
-
-    fprintf(stderr, "lab05: ");
-    va_start(args, fmt);
-    vfprintf(stderr, fmt, args);
-    va_end(args);
-    fprintf(stderr, " (see lab05 --help)\n");
-    exit(2);
-}
-
-static int number_argument(char option, const char *text, int low, int high)
-{
-    char *end;
-    long n;
-
-    errno = 0;
-    n = strtol(text, &end, 10);
-    if (end == text || *end != '\0' || errno != 0 || n < low || n > high)
-        bad_usage("-%c wants a number from %d to %d, not '%s'", option, low, high, text);
-    return (int)n;
-}
-
 static void parse_arguments(int argc, char **argv, struct walk *w)
 {
     static const struct option options[] = {
@@ -1163,34 +982,14 @@ static void parse_arguments(int argc, char **argv, struct walk *w)
     };
     int c;
 
-    opterr = 0; /* we print our own one-line errors */
-    while ((c = getopt_long(argc, argv, ":w:c:", options, NULL)) != -1) {
-        switch (c) {
-        case 'w':
-            w->workers = number_argument('w', optarg, 1, LAB05_MAX_WORKERS);
-            break;
-        case 'c':
-            w->connections = number_argument('c', optarg, 1, MAX_CONNECTIONS);
-            break;
-        case 'H':
+    while ((c = walk_next_option(argc, argv, "w:c:", options, usage, "a number")) != -1) {
+        if (c == 'w')
+            w->workers = walk_number_argument("-w", optarg, 1, LAB05_MAX_WORKERS);
+        else if (c == 'c')
+            w->connections = walk_number_argument("-c", optarg, 1, MAX_CONNECTIONS);
+        else if (c == 'H')
             w->hold = true;
-            break;
-        case 'h':
-            usage(stdout);
-            exit(0);
-        case ':':
-            bad_usage("-%c needs a number", optopt);
-        default: {
-            /* A long option is reported as typed; a short one alone. */
-            const char *typed = argv[optind - 1];
-            if (strncmp(typed, "--", 2) == 0 || optopt == 0)
-                bad_usage("unknown option '%s'", typed);
-            bad_usage("unknown option '-%c'", optopt);
-        }
-        }
     }
-    if (optind < argc)
-        bad_usage("unexpected argument '%s'", argv[optind]);
 }
 
 int main(int argc, char **argv)
@@ -1198,6 +997,7 @@ int main(int argc, char **argv)
     struct walk w = { .workers = DEFAULT_WORKERS, .connections = DEFAULT_CONNECTIONS, .reserved = -1 };
     struct sockaddr_storage pair_addr, workers_addr;
 
+    walk_init("lab05", "labs/05-reuseport");
     for (int i = 0; i < 8; i++)
         w.fds[i] = -1;
     parse_arguments(argc, argv, &w);
@@ -1205,6 +1005,7 @@ int main(int argc, char **argv)
      * seen up to its last system call, and the workers print nothing twice. */
     setvbuf(stdout, NULL, _IOLBF, 0);
     walkthrough_pid = getpid();
+    trace_only(TRACED_CALLS);
 
     printf("lab05: SO_REUSEPORT listeners, step by step, on 127.0.0.1.\n");
     printf("Lines starting with '>' are the system calls your lab.c made; \"kernel:\" lines are\n"

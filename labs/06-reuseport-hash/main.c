@@ -36,6 +36,7 @@
 #include "lab.h"
 #include "net.h"
 #include "sockdiag.h"
+#include "walk/walk.h"
 
 #define DEFAULT_LISTENERS 4
 #define DEFAULT_CONNECTIONS 4000
@@ -76,23 +77,6 @@ static const char *format_addr(const struct sockaddr_storage *addr, int slot)
     static char text[4][SL_ADDRSTRLEN];
 
     return sl_addr_format((const struct sockaddr *)addr, text[slot & 3], sizeof text[slot & 3]);
-}
-
-/* A call of yours failed: say which step to work on, and stop. */
-static void step_failed(int step, const char *function)
-{
-    int err = errno;
-
-    fflush(stdout);
-    errno = err;
-    sl_perror(function);
-    if (err == ENOSYS)
-        fprintf(stderr, "Step %d is not written yet: fill in %s() in labs/06-reuseport-hash/lab.c.\n", step,
-                function);
-    else
-        fprintf(stderr, "Step %d failed: see %s() in labs/06-reuseport-hash/lab.c, and lab.h for what it must do.\n",
-                step, function);
-    exit(1);
 }
 
 /* A result that differs from the kernel's: say so, carry on, exit 1 at the end. */
@@ -235,12 +219,12 @@ static int landing_slot(const struct lab06_group *group, const struct sockaddr_s
                                     (const struct sockaddr *)&group->addr,
                                     sl_addr_len((const struct sockaddr *)&group->addr));
     if (client == -1)
-        step_failed(step, "lab06_connect_from");
+        walk_step_failed(step, "lab06_connect_from");
     int conn = lab06_group_accept(group, WAIT_MS, &slot);
     if (conn == -1)
-        step_failed(step, "lab06_group_accept");
+        walk_step_failed(step, "lab06_group_accept");
     if (lab06_close_reset(client) == -1)
-        step_failed(step, "lab06_close_reset");
+        walk_step_failed(step, "lab06_close_reset");
     close(conn);
     return slot;
 }
@@ -259,7 +243,7 @@ static void step1_group(struct walk *w)
     printf("  > lab06_group_open(127.0.0.1:0, n = %d)", w->listeners);
     if (lab06_group_open(&w->group, (struct sockaddr *)&addr, len, w->listeners, BACKLOG) == -1) {
         printf(" -> -1\n");
-        step_failed(1, "lab06_group_open");
+        walk_step_failed(1, "lab06_group_open");
     }
     printf(" -> 0: the kernel picked port %u\n", sl_addr_port((struct sockaddr *)&w->group.addr));
     show_group(&w->group);
@@ -292,7 +276,7 @@ static void step2_which_listener(struct walk *w)
     int conn = lab06_group_accept(&w->group, WAIT_MS, &slot);
     if (conn == -1) {
         printf(" -> -1\n");
-        step_failed(2, "lab06_group_accept");
+        walk_step_failed(2, "lab06_group_accept");
     }
     printf(" -> fd %d, slot %d\n", conn, slot);
     if (slot != kernel_slot)
@@ -369,7 +353,7 @@ static void step4_spread(struct walk *w)
         if (!wait_queued(&w->group, batch, queue))
             walk_die("waiting for the connections to reach the queues");
         if (lab06_count_accepts(&w->group, batch, WAIT_MS, counts) == -1)
-            step_failed(4, "lab06_count_accepts");
+            walk_step_failed(4, "lab06_count_accepts");
         for (int i = 0; i < w->group.count; i++) {
             mismatches += counts[i] != queue[i];
             w->spread[i] += counts[i];
@@ -505,7 +489,7 @@ static void shared_listener(struct walk *w, enum lab06_model model, long *counts
     if (listener == -1)
         walk_die("listen");
     if (lab06_workers_start(listener, w->listeners, model, &workers) == -1)
-        step_failed(5, "lab06_workers_start");
+        walk_step_failed(5, "lab06_workers_start");
     for (int c = 0; c < SHARED_CONNECTIONS; c++) {
         if (!workers_idle(&workers)) {
             disagree(w, "%s: a worker does not go back to sleep waiting for connections", name);
@@ -519,7 +503,7 @@ static void shared_listener(struct walk *w, enum lab06_model model, long *counts
         counts[owner]++;
     }
     if (lab06_workers_stop(&workers) == -1)
-        step_failed(5, "lab06_workers_stop");
+        walk_step_failed(5, "lab06_workers_stop");
     close(listener);
 }
 
@@ -612,7 +596,7 @@ static void step6_remap(struct walk *w)
     int slot = lab06_group_add(&w->group, BACKLOG);
     if (slot == -1) {
         printf(" -> -1\n");
-        step_failed(6, "lab06_group_add");
+        walk_step_failed(6, "lab06_group_add");
     }
     printf(" -> slot %d (fd %d)\n", slot, w->group.fds[slot]);
     memcpy(fds_added, w->group.fds, sizeof fds_added);
@@ -633,7 +617,7 @@ static void step6_remap(struct walk *w)
     printf("  > lab06_group_remove(slot 1)");
     if (lab06_group_remove(&w->group, 1) == -1) {
         printf(" -> -1\n");
-        step_failed(6, "lab06_group_remove");
+        walk_step_failed(6, "lab06_group_remove");
     }
     printf(" -> 0: fds[] is now");
     for (int i = 0; i < w->group.count; i++)
@@ -722,7 +706,7 @@ static bool close_with_queue(int n, bool migrate)
 
     sl_addr_parse("127.0.0.1", 0, &addr, &len);
     if (lab06_group_open(&group, (struct sockaddr *)&addr, len, n, BACKLOG) == -1)
-        step_failed(1, "lab06_group_open");
+        walk_step_failed(1, "lab06_group_open");
     for (int c = 0; c < QUEUED; c++) {
         clients[c] = sl_connect_to((struct sockaddr *)&group.addr);
         if (clients[c] == -1 || write(clients[c], "x", 1) != 1)
@@ -732,7 +716,7 @@ static bool close_with_queue(int n, bool migrate)
         walk_die("waiting for the connections to reach the queues");
     long on_closed = queue[0];
     if (lab06_group_retire(&group, 0, migrate) == -1)
-        step_failed(7, "lab06_group_retire");
+        walk_step_failed(7, "lab06_group_retire");
 
     /* Everything still queued on a survivor: accept it, read its byte. */
     long waiting = accept_queues(&group, queue);
@@ -741,7 +725,7 @@ static bool close_with_queue(int n, bool migrate)
         char byte;
         int conn = lab06_group_accept(&group, WAIT_MS, &slot);
         if (conn == -1)
-            step_failed(2, "lab06_group_accept");
+            walk_step_failed(2, "lab06_group_accept");
         accepted++;
         if (sl_wait_readable(conn, WAIT_MS) == 1 && recv(conn, &byte, 1, 0) == 1)
             with_byte++;
@@ -822,69 +806,18 @@ static void usage(FILE *out)
             DEFAULT_TUPLES);
 }
 
-/* A usage error: one line on stderr, exit status 2. */
-static void bad_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-
-static void bad_usage(const char *fmt, ...)
-{
-    va_list args;
-
-    fprintf(stderr, "lab06: ");
-    va_start(args, fmt);
-    vfprintf(stderr, fmt, args);
-    va_end(args);
-    fprintf(stderr, " (see lab06 --help)\n");
-    exit(2);
-}
-
-static int number_argument(char option, const char *text, int low, int high)
-{
-    char *end;
-    long n;
-
-    errno = 0;
-    n = strtol(text, &end, 10);
-    if (end == text || *end != '\0' || errno != 0 || n < low || n > high)
-        bad_usage("-%c wants a number from %d to %d, not '%s'", option, low, high, text);
-    return (int)n;
-}
-
 static void parse_arguments(int argc, char **argv, struct walk *w)
 {
-    static const struct option options[] = {
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
     int c;
 
-    opterr = 0; /* we print our own one-line errors */
-    while ((c = getopt_long(argc, argv, ":n:c:t:", options, NULL)) != -1) {
-        switch (c) {
-        case 'n':
-            /* One slot stays free for step 6's added listener. */
-            w->listeners = number_argument('n', optarg, 2, LAB06_MAX_LISTENERS - 1);
-            break;
-        case 'c':
-            w->connections = number_argument('c', optarg, 1, MAX_CONNECTIONS);
-            break;
-        case 't':
-            w->tuples = number_argument('t', optarg, 1, MAX_TUPLES);
-            break;
-        case 'h':
-            usage(stdout);
-            exit(0);
-        case ':':
-            bad_usage("-%c needs a number", optopt);
-        default: {
-            const char *typed = argv[optind - 1];
-            if (strncmp(typed, "--", 2) == 0 || optopt == 0)
-                bad_usage("unknown option '%s'", typed);
-            bad_usage("unknown option '-%c'", optopt);
-        }
-        }
+    while ((c = walk_next_option(argc, argv, "n:c:t:", NULL, usage, "a number")) != -1) {
+        if (c == 'n') /* One slot stays free for step 6's added listener. */
+            w->listeners = walk_number_argument("-n", optarg, 2, LAB06_MAX_LISTENERS - 1);
+        else if (c == 'c')
+            w->connections = walk_number_argument("-c", optarg, 1, MAX_CONNECTIONS);
+        else if (c == 't')
+            w->tuples = walk_number_argument("-t", optarg, 1, MAX_TUPLES);
     }
-    if (optind < argc)
-        bad_usage("unexpected argument '%s'", argv[optind]);
 }
 
 int main(int argc, char **argv)
@@ -895,6 +828,7 @@ int main(int argc, char **argv)
         .tuples = DEFAULT_TUPLES,
     };
 
+    walk_init("lab06", "labs/06-reuseport-hash");
     parse_arguments(argc, argv, &w);
     /* Output goes to a pipe or file as often as to a terminal: keep the
      * order of our lines and of a forked child's. */

@@ -21,16 +21,6 @@
  * step failed or disagrees, 2 for bad arguments.
  */
 
-/*
- * This program watches your system calls by defining functions named
- * socket(), bind(), ... itself (see "Watching your system calls" below).
- * In GNU mode glibc declares some of them with a special union type for the
- * address; the plain POSIX declarations, which _DEFAULT_SOURCE gives, let us
- * define them with ordinary types. So this one file leaves GNU mode.
- */
-#undef _GNU_SOURCE
-#define _DEFAULT_SOURCE
-
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -52,6 +42,8 @@
 #include "lab.h"
 #include "net.h"
 #include "sockdiag.h"
+#include "walk/trace.h"
+#include "walk/walk.h"
 
 /* How many workers the tour starts in steps 3 to 5. */
 #define TOUR_WORKERS 4
@@ -69,146 +61,12 @@ static const char *const model_names[] = { "single", "accept", "epoll", "reusepo
 /* ------------------------------------------------------------------ */
 
 /*
- * The functions below have the names of socket system calls. When the
- * linker builds this program, lab.c's calls to socket(), bind(), ... find
- * these definitions first, before the C library's. Each one makes the real
- * system call with syscall(2) and, while `tracing` is on in THIS process
- * (only around a call to lab07_start_*() or lab07_stop()), prints what was
- * called and what came back. Forked workers do not print: they would flood
- * the screen, one line per connection. errno is left as the call set it.
+ * labs/common/walk/trace.c prints your socket calls (see trace.h), only
+ * around a call to lab07_start_*() or lab07_stop(), and only in THIS
+ * process: forked workers do not print, they would flood the screen, one
+ * line per connection. main() lets through only these calls:
  */
-static bool tracing;
-static pid_t tracer;        /* the process whose calls are printed */
-static int netlink_fd = -1; /* the sock_diag socket now open, if any */
-
-static bool traced(int fd)
-{
-    return tracing && fd != netlink_fd && getpid() == tracer;
-}
-
-static void trace_on(void)
-{
-    tracer = getpid();
-    tracing = true;
-}
-
-static void trace_off(void)
-{
-    tracing = false;
-}
-
-static const char *family_name(int family)
-{
-    return family == AF_INET ? "AF_INET" : family == AF_INET6 ? "AF_INET6" : "another family";
-}
-
-static void trace_result(long result, int err, bool returns_fd)
-{
-    if (result == -1)
-        printf(" -> -1 %s\n", sl_errno_name(err));
-    else if (returns_fd)
-        printf(" -> fd %ld\n", result);
-    else
-        printf(" -> %ld\n", result);
-}
-
-int socket(int domain, int type, int protocol)
-{
-    long fd = syscall(SYS_socket, domain, type, protocol);
-    int err = errno;
-
-    if (domain == AF_NETLINK) {
-        netlink_fd = (int)fd;
-    } else if (tracing && getpid() == tracer) {
-        printf("  > socket(%s, %s, %d)", family_name(domain),
-               (type & 0xf) == SOCK_STREAM ? "SOCK_STREAM" : "not SOCK_STREAM", protocol);
-        trace_result(fd, err, true);
-    }
-    errno = err;
-    return (int)fd;
-}
-
-int setsockopt(int fd, int level, int name, const void *value, socklen_t len)
-{
-    long result = syscall(SYS_setsockopt, fd, level, name, value, len);
-    int err = errno;
-
-    if (traced(fd)) {
-        const char *option = level != SOL_SOCKET ? NULL
-                             : name == SO_REUSEPORT ? "SO_REUSEPORT"
-                             : name == SO_REUSEADDR ? "SO_REUSEADDR"
-                                                    : NULL;
-        if (option && value && len >= sizeof(int))
-            printf("  > setsockopt(fd %d, SOL_SOCKET, %s, %d)", fd, option, *(const int *)value);
-        else
-            printf("  > setsockopt(fd %d, level %d, option %d)", fd, level, name);
-        trace_result(result, err, false);
-    }
-    errno = err;
-    return (int)result;
-}
-
-int bind(int fd, const struct sockaddr *addr, socklen_t len)
-{
-    long result = syscall(SYS_bind, fd, addr, len);
-    int err = errno;
-    char text[SL_ADDRSTRLEN];
-
-    if (traced(fd)) {
-        printf("  > bind(fd %d, %s)", fd,
-               addr && len >= sl_addr_len(addr) && sl_addr_len(addr) > 0 ? sl_addr_format(addr, text, sizeof text)
-                                                                          : "(a bad address)");
-        trace_result(result, err, false);
-    }
-    errno = err;
-    return (int)result;
-}
-
-int listen(int fd, int backlog)
-{
-    long result = syscall(SYS_listen, fd, backlog);
-    int err = errno;
-
-    if (traced(fd)) {
-        printf("  > listen(fd %d, %d)", fd, backlog);
-        trace_result(result, err, false);
-    }
-    errno = err;
-    return (int)result;
-}
-
-int getsockname(int fd, struct sockaddr *restrict addr, socklen_t *restrict len)
-{
-    long result = syscall(SYS_getsockname, fd, addr, len);
-    int err = errno;
-    char text[SL_ADDRSTRLEN];
-
-    if (traced(fd)) {
-        printf("  > getsockname(fd %d)", fd);
-        if (result == -1)
-            trace_result(result, err, false);
-        else
-            printf(" -> %s\n", sl_addr_format(addr, text, sizeof text));
-    }
-    errno = err;
-    return (int)result;
-}
-
-int close(int fd)
-{
-    bool print = traced(fd);
-    long result = syscall(SYS_close, fd);
-    int err = errno;
-
-    if (fd == netlink_fd)
-        netlink_fd = -1;
-    if (print) {
-        printf("  > close(fd %d)", fd);
-        trace_result(result, err, false);
-    }
-    errno = err;
-    return (int)result;
-}
+#define TRACED_CALLS "socket setsockopt bind listen getsockname close"
 
 /* ------------------------------------------------------------------ */
 /* Small helpers                                                        */
@@ -895,31 +753,6 @@ static void usage(FILE *out)
             LAB07_MAX_WORKERS);
 }
 
-static void bad_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-
-static void bad_usage(const char *fmt, ...)
-{
-    va_list args;
-
-    fprintf(stderr, "lab07: ");
-    va_start(args, fmt);
-    vfprintf(stderr, fmt, args);
-    va_end(args);
-    fprintf(stderr, " (see lab07 --help)\n");
-    exit(2);
-}
-
-static long number_argument(const char *option, const char *text, long low, long high)
-{
-    char *end;
-
-    errno = 0;
-    long n = strtol(text, &end, 10);
-    if (end == text || *end != '\0' || errno != 0 || n < low || n > high)
-        bad_usage("%s wants a number from %ld to %ld, not '%s'", option, low, high, text);
-    return n;
-}
-
 int main(int argc, char **argv)
 {
     static const struct option options[] = {
@@ -937,66 +770,54 @@ int main(int argc, char **argv)
     bool stall_details = false;
     uint16_t port = 0;
 
-    opterr = 0; /* we print our own one-line errors */
-    while ((c = getopt_long(argc, argv, ":m:w:p:h", options, NULL)) != -1) {
+    walk_init("lab07", "labs/07-performance");
+    while ((c = walk_next_option(argc, argv, "m:w:p:h", options, usage, "a value")) != -1) {
         switch (c) {
         case 'm':
             for (int i = 0; i < 4; i++)
                 if (strcmp(optarg, model_names[i]) == 0)
                     model = i;
             if (model == -1)
-                bad_usage("--model wants single, accept, epoll or reuseport, not '%s'", optarg);
+                walk_bad_usage("--model wants single, accept, epoll or reuseport, not '%s'", optarg);
             break;
         case 'w':
-            config.nworkers = (int)number_argument("--workers", optarg, 1, LAB07_MAX_WORKERS);
+            config.nworkers = (int)walk_number_argument("--workers", optarg, 1, LAB07_MAX_WORKERS);
             break;
         case 'p':
-            port = (uint16_t)number_argument("--port", optarg, 0, 65535);
+            port = (uint16_t)walk_number_argument("--port", optarg, 0, 65535);
             break;
         case 'S':
-            config.stall_ms = (int)number_argument("--stall-ms", optarg, 1, 10000);
+            config.stall_ms = (int)walk_number_argument("--stall-ms", optarg, 1, 10000);
             break;
         case 'E':
-            config.stall_every = (int)number_argument("--stall-every", optarg, 1, 1000000);
+            config.stall_every = (int)walk_number_argument("--stall-every", optarg, 1, 1000000);
             stall_details = true;
             break;
         case 'W':
-            stall_worker = (int)number_argument("--stall-worker", optarg, 0, LAB07_MAX_WORKERS - 1);
+            stall_worker = (int)walk_number_argument("--stall-worker", optarg, 0, LAB07_MAX_WORKERS - 1);
             stall_details = true;
             break;
-        case 'h':
-            usage(stdout);
-            return 0;
-        case ':':
-            bad_usage("%s needs a value", argv[optind - 1]);
-        default: {
-            const char *typed = argv[optind - 1];
-            if (strncmp(typed, "--", 2) == 0 || optopt == 0)
-                bad_usage("unknown option '%s'", typed);
-            bad_usage("unknown option '-%c'", optopt);
-        }
         }
     }
-    if (optind < argc)
-        bad_usage("unexpected argument '%s'", argv[optind]);
     /* Lines appear in order even when the output goes to a pipe or a file. */
     setvbuf(stdout, NULL, _IOLBF, 0);
+    trace_only(TRACED_CALLS);
 
     if (model == -1) {
         if (config.nworkers != -1 || port != 0 || config.stall_ms != 0 || stall_details)
-            bad_usage("--workers, --port and --stall-* go with --model");
+            walk_bad_usage("--workers, --port and --stall-* go with --model");
         tour();
         return 0;
     }
     if (model == MODEL_SINGLE && config.nworkers > 1)
-        bad_usage("the single model has one process: --workers must be 1");
+        walk_bad_usage("the single model has one process: --workers must be 1");
     if (config.nworkers == -1)
         config.nworkers = model == MODEL_SINGLE ? 1 : 4;
     if (stall_details && config.stall_ms == 0)
-        bad_usage("--stall-every and --stall-worker need --stall-ms");
+        walk_bad_usage("--stall-every and --stall-worker need --stall-ms");
     if (config.stall_ms > 0) {
         if (stall_worker >= config.nworkers)
-            bad_usage("--stall-worker %d: the workers are 0 to %d", stall_worker, config.nworkers - 1);
+            walk_bad_usage("--stall-worker %d: the workers are 0 to %d", stall_worker, config.nworkers - 1);
         config.stall_worker = stall_worker;
     }
     return serve((enum model)model, &config, port);

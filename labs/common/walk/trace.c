@@ -25,6 +25,7 @@
 #include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -34,7 +35,9 @@
 #include "tcp_states.h"
 
 static bool tracing;
+static pid_t tracing_pid; /* the process that called trace_on() */
 static const char *prefix = "  >";
+static const char *only;  /* trace_only()'s list, NULL for every call */
 
 /*
  * The netlink socket sl_diag_list() opens to read the kernel's table. Its
@@ -45,6 +48,7 @@ static int diag_fd = -1;
 
 void trace_on(void)
 {
+    tracing_pid = getpid();
     tracing = true;
 }
 
@@ -58,10 +62,38 @@ void trace_set_prefix(const char *new_prefix)
     prefix = new_prefix;
 }
 
-/* Is a call on fd printed now? Never one on the sock_diag socket. */
-static bool traced(int fd)
+void trace_only(const char *calls)
 {
-    return tracing && fd != diag_fd;
+    only = calls;
+}
+
+const char *trace_prefix(void)
+{
+    return prefix;
+}
+
+/* Is `call` a word of trace_only()'s list (or is there no list)? */
+static bool listed(const char *call)
+{
+    size_t n = strlen(call);
+
+    if (only == NULL)
+        return true;
+    for (const char *p = only; (p = strstr(p, call)) != NULL; p += n)
+        if ((p == only || p[-1] == ' ') && (p[n] == '\0' || p[n] == ' '))
+            return true;
+    return false;
+}
+
+bool trace_printing(const char *call)
+{
+    return tracing && getpid() == tracing_pid && listed(call);
+}
+
+/* Is a call on fd printed now? Never one on the sock_diag socket. */
+static bool traced(const char *call, int fd)
+{
+    return fd != diag_fd && trace_printing(call);
 }
 
 const char *trace_family_name(int family)
@@ -78,8 +110,7 @@ const char *trace_family_name(int family)
     return other;
 }
 
-/* Print "-> 0", "-> fd 4" or "-> -1 ECONNREFUSED", then end the line. */
-static void print_result(long result, int err, bool returns_fd)
+void trace_print_result(long result, int err, bool returns_fd)
 {
     if (result == -1)
         printf(" -> -1 %s\n", sl_errno_name(err));
@@ -145,9 +176,9 @@ int socket(int domain, int type, int protocol)
 
     if (domain == AF_NETLINK) {
         diag_fd = (int)fd;
-        if (tracing)
+        if (trace_printing("sock_diag"))
             printf("%s (sock_diag: the kernel's socket table is read, as `ss -tan` does)\n", prefix);
-    } else if (tracing) {
+    } else if (trace_printing("socket")) {
         int base_type = type & 0xf; /* without SOCK_NONBLOCK, SOCK_CLOEXEC */
         char type_text[16];
         snprintf(type_text, sizeof type_text, "type %d", base_type);
@@ -156,7 +187,7 @@ int socket(int domain, int type, int protocol)
                : base_type == SOCK_DGRAM ? "SOCK_DGRAM"
                                          : type_text,
                protocol);
-        print_result(fd, err, true);
+        trace_print_result(fd, err, true);
     }
     errno = err;
     return (int)fd;
@@ -168,9 +199,9 @@ int bind(int fd, const struct sockaddr *addr, socklen_t len)
     int err = errno;
     char text[SL_ADDRSTRLEN];
 
-    if (traced(fd)) {
+    if (traced("bind", fd)) {
         printf("%s bind(fd %d, %s)", prefix, fd, address_text(addr, len, text, sizeof text));
-        print_result(result, err, false);
+        trace_print_result(result, err, false);
     }
     errno = err;
     return (int)result;
@@ -181,9 +212,9 @@ int listen(int fd, int backlog)
     long result = syscall(SYS_listen, fd, backlog);
     int err = errno;
 
-    if (traced(fd)) {
+    if (traced("listen", fd)) {
         printf("%s listen(fd %d, %d)", prefix, fd, backlog);
-        print_result(result, err, false);
+        trace_print_result(result, err, false);
     }
     errno = err;
     return (int)result;
@@ -195,9 +226,9 @@ int connect(int fd, const struct sockaddr *addr, socklen_t len)
     int err = errno;
     char text[SL_ADDRSTRLEN];
 
-    if (traced(fd)) {
+    if (traced("connect", fd)) {
         printf("%s connect(fd %d, %s)", prefix, fd, address_text(addr, len, text, sizeof text));
-        print_result(result, err, false);
+        trace_print_result(result, err, false);
     }
     errno = err;
     return (int)result;
@@ -211,10 +242,10 @@ static int traced_accept(const char *call, int fd, struct sockaddr *addr, sockle
     int err = errno;
     char text[SL_ADDRSTRLEN];
 
-    if (traced(fd)) {
+    if (traced(call, fd)) {
         printf("%s %s(fd %d)", prefix, call, fd);
         if (result == -1 || addr == NULL || len == NULL)
-            print_result(result, err, true);
+            trace_print_result(result, err, true);
         else
             printf(" -> fd %ld, client %s\n", result, returned_address(addr, room, *len, text, sizeof text));
     }
@@ -243,10 +274,10 @@ static int traced_name(const char *call, long number, int fd, struct sockaddr *a
     int err = errno;
     char text[SL_ADDRSTRLEN];
 
-    if (traced(fd)) {
+    if (traced(call, fd)) {
         printf("%s %s(fd %d)", prefix, call, fd);
         if (result == -1)
-            print_result(result, err, false);
+            trace_print_result(result, err, false);
         else if (*len > room) /* the kernel cut the address to fit */
             printf(" -> 0, but your buffer held %u of the %u bytes of the address\n", (unsigned)room,
                    (unsigned)*len);
@@ -273,7 +304,7 @@ int getsockopt(int fd, int level, int name, void *restrict value, socklen_t *res
     int err = errno;
     const char *option = option_name(level, name);
 
-    if (traced(fd)) {
+    if (traced("getsockopt", fd)) {
         if (option)
             printf("%s getsockopt(fd %d, %s)", prefix, fd, option);
         else
@@ -285,7 +316,7 @@ int getsockopt(int fd, int level, int name, void *restrict value, socklen_t *res
             printf(" -> 0, tcpi_state %d (%s)\n", number,
                    state < 0 ? "not a state" : sl_state_linux_name((enum sl_state)state));
         } else {
-            print_result(result, err, false);
+            trace_print_result(result, err, false);
         }
     }
     errno = err;
@@ -298,12 +329,12 @@ int setsockopt(int fd, int level, int name, const void *value, socklen_t len)
     int err = errno;
     const char *option = option_name(level, name);
 
-    if (traced(fd)) {
+    if (traced("setsockopt", fd)) {
         if (option && value && len >= sizeof(int))
             printf("%s setsockopt(fd %d, %s, %d)", prefix, fd, option, *(const int *)value);
         else
             printf("%s setsockopt(fd %d, level %d, option %d)", prefix, fd, level, name);
-        print_result(result, err, false);
+        trace_print_result(result, err, false);
     }
     errno = err;
     return (int)result;
@@ -314,13 +345,13 @@ int shutdown(int fd, int how)
     long result = syscall(SYS_shutdown, fd, how);
     int err = errno;
 
-    if (traced(fd)) {
+    if (traced("shutdown", fd)) {
         printf("%s shutdown(fd %d, ", prefix, fd);
         if (how == SHUT_RD || how == SHUT_WR || how == SHUT_RDWR)
             printf("%s)", how == SHUT_RD ? "SHUT_RD" : how == SHUT_WR ? "SHUT_WR" : "SHUT_RDWR");
         else
             printf("%d)", how);
-        print_result(result, err, false);
+        trace_print_result(result, err, false);
     }
     errno = err;
     return (int)result;
@@ -328,7 +359,7 @@ int shutdown(int fd, int how)
 
 int close(int fd)
 {
-    bool print = traced(fd);
+    bool print = traced("close", fd);
     long result = syscall(SYS_close, fd);
     int err = errno;
 
@@ -336,7 +367,7 @@ int close(int fd)
         diag_fd = -1;
     if (print) {
         printf("%s close(fd %d)", prefix, fd);
-        print_result(result, err, false);
+        trace_print_result(result, err, false);
     }
     errno = err;
     return (int)result;
@@ -352,7 +383,7 @@ static void print_data(const char *call, int fd, size_t asked, long result, int 
 {
     printf("%s %s(fd %d, %s%zu byte%s)", prefix, call, fd, reading ? "up to " : "", asked, asked == 1 ? "" : "s");
     if (result == -1)
-        print_result(result, err, false);
+        trace_print_result(result, err, false);
     else if (reading && result == 0)
         printf(" -> 0: end of file, the other side has finished sending (its FIN)\n");
     else
@@ -364,7 +395,7 @@ ssize_t read(int fd, void *buf, size_t count)
     long result = syscall(SYS_read, fd, buf, count);
     int err = errno;
 
-    if (traced(fd))
+    if (traced("read", fd))
         print_data("read", fd, count, result, err, true);
     errno = err;
     return result;
@@ -375,7 +406,7 @@ ssize_t write(int fd, const void *buf, size_t count)
     long result = syscall(SYS_write, fd, buf, count);
     int err = errno;
 
-    if (traced(fd))
+    if (traced("write", fd))
         print_data("write", fd, count, result, err, false);
     errno = err;
     return result;
@@ -386,7 +417,7 @@ ssize_t recv(int fd, void *buf, size_t count, int flags)
     long result = syscall(SYS_recvfrom, fd, buf, count, flags, NULL, NULL);
     int err = errno;
 
-    if (traced(fd))
+    if (traced("recv", fd))
         print_data("recv", fd, count, result, err, true);
     errno = err;
     return result;
@@ -397,7 +428,7 @@ ssize_t send(int fd, const void *buf, size_t count, int flags)
     long result = syscall(SYS_sendto, fd, buf, count, flags, NULL, 0);
     int err = errno;
 
-    if (traced(fd))
+    if (traced("send", fd))
         print_data("send", fd, count, result, err, false);
     errno = err;
     return result;
@@ -410,7 +441,7 @@ int poll(struct pollfd *fds, nfds_t nfds, int timeout_ms)
     long result = syscall(SYS_ppoll, fds, nfds, timeout_ms < 0 ? NULL : &limit, NULL, (size_t)8);
     int err = errno;
 
-    if (tracing) {
+    if (trace_printing("poll")) {
         if (nfds == 1)
             printf("%s poll(fd %d, %d ms)", prefix, fds[0].fd, timeout_ms);
         else
@@ -418,7 +449,7 @@ int poll(struct pollfd *fds, nfds_t nfds, int timeout_ms)
         if (result == 0)
             printf(" -> 0: time is up\n");
         else
-            print_result(result, err, false);
+            trace_print_result(result, err, false);
     }
     errno = err;
     return (int)result;
