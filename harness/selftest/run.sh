@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # run.sh - `make test`: the self-test of the kit (not of a student).
 #
-#  0. every program builds (walk-throughs, load generator, diagram tool);
+#  0. every program builds (walk-throughs, load generator, diagram tool),
+#     and each walk-through runs against its solution and its skeleton;
 #  1. unit tests of labs/common and the grader's results file;
 #  2. the solutions score full marks, also with two graders at once;
 #  3. the untouched skeletons score 0, and the grader survives them;
@@ -72,6 +73,35 @@ else
     tail -n 20 "$ST/all.log"
     fail "make all"
 fi
+
+echo "== walk-through programs"
+# Against the solution each runs to the end (exit 0); against the untouched
+# skeleton it stops at a step that is not written (exit 1); a bad argument
+# gets one line on stderr and exit 2.
+# shellcheck disable=SC2231 # lab_glob is a glob on purpose
+for dir in labs/$lab_glob/; do
+    lab=$(basename "$dir")
+    n=${lab%%-*}
+    solution_bin="$BUILD/solutions/bin/lab$n"
+    if ! $MAKE --no-print-directory -s SOLUTIONS=1 "$solution_bin" >"$ST/walk-$n.log" 2>&1; then
+        tail -n 5 "$ST/walk-$n.log"
+        fail "walk-through lab$n does not build against the solution"
+        continue
+    fi
+    timeout 120 "$solution_bin" </dev/null >"$ST/walk-$n.solution.log" 2>&1
+    with_solution=$?
+    timeout 120 "$BUILD/bin/lab$n" </dev/null >"$ST/walk-$n.skeleton.log" 2>&1
+    with_skeleton=$?
+    "$solution_bin" --no-such-option >/dev/null 2>"$ST/walk-$n.usage.log"
+    bad_argument=$?
+    if [ $with_solution -eq 0 ] && [ $with_skeleton -eq 1 ] && [ $bad_argument -eq 2 ] &&
+        [ "$(wc -l <"$ST/walk-$n.usage.log")" -eq 1 ]; then
+        pass "walk-through lab$n: solution runs to the end, skeleton stops at step 1, bad argument: one line, exit 2"
+    else
+        tail -n 5 "$ST/walk-$n.solution.log"
+        fail "walk-through lab$n: exit $with_solution with the solution (want 0), $with_skeleton with the skeleton (want 1), $bad_argument for a bad argument (want 2, one line)"
+    fi
+done
 
 echo "== unit tests"
 if $MAKE --no-print-directory -s unit >"$ST/unit.log" 2>&1; then
