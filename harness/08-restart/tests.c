@@ -1140,11 +1140,11 @@ static void test_generation_stops_cleanly(void)
     struct lab08_generation gen;
     int reserved = reserve_port(&addr);
 
-    start_generation(&addr, GENERATION_WORKERS, 1, &gen);
     /*
      * Another child of the caller, which the stop must neither signal nor
-     * reap. It has ended already (a zombie), so a wait for any child would
-     * take it first.
+     * reap. It has ended already (a zombie) and it is older than the
+     * workers: the kernel looks at children oldest first, so a wait for any
+     * child takes it first, whether or not a worker has ended yet.
      */
     pid_t bystander = fork();
     check(bystander != -1, "harness: fork");
@@ -1153,6 +1153,8 @@ static void test_generation_stops_cleanly(void)
     long long deadline = sl_now_ms() + WAIT_MS;
     while (state_of(bystander) != 'Z' && sl_now_ms() < deadline)
         pause_a_moment();
+    check(state_of(bystander) == 'Z', "harness: the bystander child did not end");
+    start_generation(&addr, GENERATION_WORKERS, 1, &gen);
 
     pid_t pids[GENERATION_WORKERS];
     memcpy(pids, gen.pids, sizeof pids);

@@ -29,7 +29,7 @@ rm -rf "$ST"
 mkdir -p "$ST"
 passed=0
 failed=0
-lab_glob="*"
+lab_glob="[0-9][0-9]-*"
 if [ -n "${LAB:-}" ]; then
     lab_glob="$(printf '%02d' "$((10#$LAB))")-*"
 fi
