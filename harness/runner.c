@@ -178,7 +178,7 @@ START_TEST(run_graded_test)
     bool grader_is_root = geteuid() == 0;
 
     /* Before prepare_test_process() drops root: making one may need it. */
-    if (test->own_netns && tl_enter_private_netns() != 0)
+    if (test->own_netns && sl_enter_private_netns() != 0)
         grade_skip("no network namespace can be made here (%s)", sl_errno_name(errno));
     prepare_test_process(test, grader_is_root);
     test->run();

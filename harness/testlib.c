@@ -7,12 +7,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <net/if.h>
 #include <poll.h>
-#include <sched.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 void tl_loopback(int family, struct sockaddr_storage *addr)
@@ -265,57 +262,4 @@ void tl_await_connection_gone(const struct sockaddr_storage *local, const struct
         if (delay_ms < 16)
             delay_ms *= 2;
     }
-}
-
-int tl_write_sysctl(const char *path, const char *value)
-{
-    FILE *f = fopen(path, "w");
-    int ok;
-
-    if (f == NULL)
-        return -1;
-    ok = fputs(value, f) >= 0;
-    ok &= fclose(f) == 0;
-    return ok ? 0 : -1;
-}
-
-/* A new network namespace has a loopback device, but it is down. */
-static int bring_loopback_up(void)
-{
-    struct ifreq ifr = { 0 };
-    int fd = socket(AF_INET, SOCK_DGRAM, 0);
-    int result = -1;
-
-    if (fd == -1)
-        return -1;
-    strcpy(ifr.ifr_name, "lo");
-    if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0) {
-        ifr.ifr_flags |= IFF_UP;
-        result = ioctl(fd, SIOCSIFFLAGS, &ifr);
-    }
-    close(fd);
-    return result;
-}
-
-int tl_enter_private_netns(void)
-{
-    if (geteuid() == 0) {
-        if (unshare(CLONE_NEWNET) != 0)
-            return -1;
-    } else {
-        /* Map our own uid to root inside a new user namespace. */
-        char map[64];
-        uid_t uid = getuid();
-        gid_t gid = getgid();
-
-        if (unshare(CLONE_NEWUSER | CLONE_NEWNET) != 0)
-            return -1;
-        snprintf(map, sizeof map, "0 %u 1", (unsigned)uid);
-        if (tl_write_sysctl("/proc/self/setgroups", "deny") != 0 || tl_write_sysctl("/proc/self/uid_map", map) != 0)
-            return -1;
-        snprintf(map, sizeof map, "0 %u 1", (unsigned)gid);
-        if (tl_write_sysctl("/proc/self/gid_map", map) != 0)
-            return -1;
-    }
-    return bring_loopback_up();
 }

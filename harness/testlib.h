@@ -18,6 +18,7 @@
 
 #include "grade.h"
 #include "net.h"
+#include "netns.h"
 #include "sockdiag.h"
 
 /* The loopback address of a family, port 0: 127.0.0.1 or ::1. */
@@ -57,17 +58,6 @@ bool tl_fd_is_open(int fd);
 
 /* Can this machine bind a TCP socket to ::1? (some containers have no IPv6) */
 bool tl_ipv6_available(void);
-
-/*
- * Move this process into a new network namespace with its loopback up.
- * As root, a plain network namespace; otherwise a user namespace too, in
- * which we are root (so per-namespace sysctls can be set). Returns 0, or
- * -1 with errno set (EPERM where the machine allows neither).
- */
-int tl_enter_private_netns(void);
-
-/* Write value to a sysctl file ("/proc/sys/net/ipv4/tcp_migrate_req"). Returns 0 or -1. */
-int tl_write_sysctl(const char *path, const char *value);
 
 /* Format an address for a failure message (a static buffer per slot 0..3). */
 const char *tl_str(const struct sockaddr_storage *addr, int slot);

@@ -718,7 +718,7 @@ static int read_migrate_setting(void)
 
 static void write_migrate_setting(const char *value)
 {
-    require(tl_write_sysctl(MIGRATE_SYSCTL, value) == 0, "harness: cannot write %s: %s", MIGRATE_SYSCTL,
+    require(sl_write_text_file(MIGRATE_SYSCTL, value) == 0, "harness: cannot write %s: %s", MIGRATE_SYSCTL,
             sl_errno_name(errno));
 }
 

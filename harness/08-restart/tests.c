@@ -570,7 +570,7 @@ static int read_sysctl(const char *path)
  */
 static bool try_private_netns(void)
 {
-    return tl_enter_private_netns() == 0;
+    return sl_enter_private_netns() == 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1661,7 +1661,7 @@ static void require_migration_enabled(void)
     if (first == -1)
         grade_skip("this kernel has no %s (Linux 5.14 and later have it)", LAB08_MIGRATE_SYSCTL);
     if (first != 0)
-        check(tl_write_sysctl(LAB08_MIGRATE_SYSCTL, "0") == 0, "harness: cannot reset the namespace's setting");
+        check(sl_write_text_file(LAB08_MIGRATE_SYSCTL, "0") == 0, "harness: cannot reset the namespace's setting");
     int result = lab08_enable_migration();
     int err = errno;
     require_success(result, err, "lab08_enable_migration()");

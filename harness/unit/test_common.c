@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "net.h"
+#include "netns.h"
 #include "results.h"
 #include "sockdiag.h"
 #include "tcp_states.h"
@@ -315,6 +316,41 @@ START_TEST(diag_not_a_socket)
 }
 END_TEST
 
+/* ---- netns.h ------------------------------------------------------------- */
+
+START_TEST(private_netns_has_its_own_loopback)
+{
+    /* Check runs each test in a process of its own: the namespace dies with it. */
+    if (sl_enter_private_netns() != 0)
+        return; /* no namespace can be made here: nothing to test */
+    struct sockaddr_storage addr;
+    socklen_t len;
+    sl_addr_parse("127.0.0.1", 0, &addr, &len);
+    int fd = sl_listen_on(&addr, 4);
+    ck_assert_msg(fd != -1, "loopback is not up in the new namespace: %s", sl_errno_name(errno));
+    struct sl_diag_filter listeners = { .states = SL_DIAG_STATE(10) };
+    struct sl_diag_socket s;
+    ck_assert_int_eq(sl_diag_list(&listeners, &s, 1), 1); /* only ours: a fresh table */
+    close(fd);
+}
+END_TEST
+
+START_TEST(write_text_file)
+{
+    char path[] = "/tmp/socklab-unit-XXXXXX";
+    int fd = mkstemp(path);
+    char buf[16] = "";
+
+    ck_assert_int_ne(fd, -1);
+    ck_assert_int_eq(sl_write_text_file(path, "1\n"), 0);
+    ck_assert_int_eq(read(fd, buf, sizeof buf - 1), 2);
+    ck_assert_str_eq(buf, "1\n");
+    close(fd);
+    unlink(path);
+    ck_assert_int_eq(sl_write_text_file("/nonexistent/socklab", "1"), -1);
+}
+END_TEST
+
 /* ---- harness/results.h ---------------------------------------------------- */
 
 START_TEST(results_round_trip)
@@ -373,6 +409,7 @@ static Suite *common_suite(void)
     TCase *states = tcase_create("tcp_states");
     TCase *diag = tcase_create("sockdiag");
     TCase *results = tcase_create("results");
+    TCase *netns = tcase_create("netns");
 
     tcase_add_test(net, parse_and_format_ipv4);
     tcase_add_test(net, parse_and_format_ipv6);
@@ -391,11 +428,14 @@ static Suite *common_suite(void)
     tcase_add_test(diag, diag_ipv6);
     tcase_add_test(diag, diag_bound_inactive);
     tcase_add_test(diag, diag_not_a_socket);
+    tcase_add_test(netns, private_netns_has_its_own_loopback);
+    tcase_add_test(netns, write_text_file);
     tcase_add_test(results, results_round_trip);
     tcase_add_test(results, results_reject_garbage);
     suite_add_tcase(s, net);
     suite_add_tcase(s, states);
     suite_add_tcase(s, diag);
+    suite_add_tcase(s, netns);
     suite_add_tcase(s, results);
     return s;
 }

@@ -20,21 +20,19 @@
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
-#include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
-#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "lab.h"
 #include "net.h"
+#include "netns.h"
 #include "sockdiag.h"
 #include "walk/walk.h"
 
@@ -643,53 +641,6 @@ static void step6_remap(struct walk *w)
 /* Step 7: closing a listener, in a network namespace of our own        */
 /* ------------------------------------------------------------------ */
 
-static int write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    int ok;
-
-    if (f == NULL)
-        return -1;
-    ok = fputs(text, f) >= 0;
-    ok &= fclose(f) == 0;
-    return ok ? 0 : -1;
-}
-
-/* A new network namespace (and a user namespace if we are not root), loopback up. */
-static int enter_private_netns(void)
-{
-    struct ifreq ifr = { 0 };
-    int fd, result;
-
-    if (geteuid() == 0) {
-        if (unshare(CLONE_NEWNET) != 0)
-            return -1;
-    } else {
-        char map[64];
-        uid_t uid = getuid();
-        gid_t gid = getgid();
-        if (unshare(CLONE_NEWUSER | CLONE_NEWNET) != 0)
-            return -1;
-        snprintf(map, sizeof map, "0 %u 1", (unsigned)uid);
-        if (write_file("/proc/self/setgroups", "deny") != 0 || write_file("/proc/self/uid_map", map) != 0)
-            return -1;
-        snprintf(map, sizeof map, "0 %u 1", (unsigned)gid);
-        if (write_file("/proc/self/gid_map", map) != 0)
-            return -1;
-    }
-    fd = socket(AF_INET, SOCK_DGRAM, 0);
-    if (fd == -1)
-        return -1;
-    strcpy(ifr.ifr_name, "lo");
-    result = ioctl(fd, SIOCGIFFLAGS, &ifr);
-    if (result == 0) {
-        ifr.ifr_flags |= IFF_UP;
-        result = ioctl(fd, SIOCSIFFLAGS, &ifr);
-    }
-    close(fd);
-    return result;
-}
-
 /*
  * n listeners, QUEUED clients that each sent a byte, then retire slot 0.
  * Prints what the clients and the survivors saw. Returns false on a
@@ -756,7 +707,7 @@ static void step7_close_listener(struct walk *w)
     if (child == 0) {
         /* The setting is per network namespace: change it only in one of
          * our own, which ends with this process. */
-        if (enter_private_netns() != 0) {
+        if (sl_enter_private_netns() != 0) {
             printf("  (skipped: no network namespace can be made here: %s; run as root to see it)\n",
                    sl_errno_name(errno));
             _exit(0);

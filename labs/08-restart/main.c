@@ -31,11 +31,9 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <libgen.h>
-#include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -43,7 +41,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -52,6 +49,7 @@
 
 #include "lab.h"
 #include "net.h"
+#include "netns.h"
 #include "sockdiag.h"
 
 /* How long the clients run for each method by default (--seconds), and
@@ -252,66 +250,6 @@ ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
                 result == 1 ? "" : "s", rights[0] ? rights : "none");
         }
     }
-    errno = err;
-    return result;
-}
-
-/* ------------------------------------------------------------------ */
-/* A network namespace of our own                                       */
-/* ------------------------------------------------------------------ */
-
-static int write_file(const char *path, const char *text)
-{
-    int fd = open(path, O_WRONLY | O_CLOEXEC);
-    ssize_t n;
-
-    if (fd == -1)
-        return -1;
-    n = write(fd, text, strlen(text));
-    int err = errno;
-    close(fd);
-    errno = err;
-    return n == (ssize_t)strlen(text) ? 0 : -1;
-}
-
-/*
- * Enter a new network namespace with its loopback up: as root a plain one;
- * as an ordinary user inside a new user namespace too, where we are root
- * and may set the namespace's sysctls. Returns 0, or -1 with errno set.
- */
-static int enter_private_netns(void)
-{
-    if (geteuid() == 0) {
-        if (unshare(CLONE_NEWNET) == -1)
-            return -1;
-    } else {
-        char map[64];
-        uid_t uid = getuid();
-        gid_t gid = getgid();
-
-        if (unshare(CLONE_NEWUSER | CLONE_NEWNET) == -1)
-            return -1;
-        snprintf(map, sizeof map, "0 %u 1", (unsigned)uid);
-        if (write_file("/proc/self/setgroups", "deny") == -1 || write_file("/proc/self/uid_map", map) == -1)
-            return -1;
-        snprintf(map, sizeof map, "0 %u 1", (unsigned)gid);
-        if (write_file("/proc/self/gid_map", map) == -1)
-            return -1;
-    }
-    /* A new namespace's loopback is down. */
-    struct ifreq ifr;
-    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd == -1)
-        return -1;
-    memset(&ifr, 0, sizeof ifr);
-    snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "lo");
-    int result = ioctl(fd, SIOCGIFFLAGS, &ifr);
-    if (result == 0) {
-        ifr.ifr_flags |= IFF_UP;
-        result = ioctl(fd, SIOCSIFFLAGS, &ifr);
-    }
-    int err = errno;
-    close(fd);
     errno = err;
     return result;
 }
@@ -752,7 +690,7 @@ static void run_method(enum method method, int workers, bool own_clients, struct
     row->kernel_rsts = row->kernel_refused = row->syn_retries = row->migrated = -1;
     say("\n== %s: %s\n", method_names[method], method_titles[method]);
 
-    if (!here && enter_private_netns() == 0) {
+    if (!here && sl_enter_private_netns() == 0) {
         row->private_netns = true;
         say("    a network namespace of its own: its own loopback, counters and tcp_migrate_req\n");
     } else {
