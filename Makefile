@@ -54,10 +54,22 @@ BIN := $(if $(filter labs,$(SRC_ROOT)),$(BUILD)/bin,$(OBJ)/bin)
 PROGRAMS := $(foreach n,$(SELECTED),$(BIN)/lab$(call lab_number,$(n)))
 
 # ---- libraries ------------------------------------------------------------
+# labs/common is the student's library (libsocklab.a): addresses, errno
+# names, the kernel's socket table, the TCP state table. A lab.c may call
+# it and the C library, nothing else (harness/check-lab-object.sh).
 COMMON_SRCS := $(wildcard labs/common/*.c)
 COMMON_OBJS := $(COMMON_SRCS:labs/common/%.c=$(BUILD)/common/%.o)
 COMMON_LIB  := $(BUILD)/common/libsocklab.a
-RUNNER_OBJS := $(BUILD)/harness/runner.o $(BUILD)/harness/results.o $(BUILD)/harness/testlib.o
+# kit/ is the kit's own library (libkit.a), for the grader, the
+# walk-throughs and the tools: helpers that do what lab steps ask for,
+# network namespaces. Its headers are not on a lab.c's include path.
+KIT_SRCS    := $(wildcard kit/*.c)
+KIT_OBJS    := $(KIT_SRCS:kit/%.c=$(BUILD)/kit/%.o)
+KIT_LIB     := $(BUILD)/kit/libkit.a
+KIT_CFLAGS   = $(CFLAGS) -Ikit
+TOOL_LIBS    = $(KIT_LIB) $(COMMON_LIB)
+RUNNER_OBJS := $(BUILD)/harness/runner.o $(BUILD)/harness/results.o $(BUILD)/harness/testlib.o \
+               $(BUILD)/harness/subject.o
 REPORT      := $(BUILD)/bin/report
 RESULTS     := $(SELECTED:%=$(GRADE_DIR)/%.results)
 
@@ -107,16 +119,30 @@ $(BUILD)/common/%.o: labs/common/%.c | deps-build
 	$(CC) $(CFLAGS) -c $< -o $@
 
 $(COMMON_LIB): $(COMMON_OBJS)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/kit/%.o: kit/%.c | deps-build
+	@mkdir -p $(@D)
+	$(CC) $(KIT_CFLAGS) -c $< -o $@
+
+$(KIT_LIB): $(KIT_OBJS)
+	rm -f $@
 	$(AR) rcs $@ $^
 
 $(BUILD)/harness/%.o: harness/%.c | deps-build
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Iharness $(CHECK_CFLAGS) -c $< -o $@
+	$(CC) $(KIT_CFLAGS) -Iharness $(CHECK_CFLAGS) -c $< -o $@
 
-# A lab's tests see its contract (labs/NN-name/lab.h), never its lab.c.
+# A lab's tests see its contract (labs/NN-name/lab.h), never its lab.c;
+# calls.c holds the proxies that carry each call to the student's code.
 $(BUILD)/harness/%/tests.o: harness/%/tests.c | deps-build
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Iharness -Ilabs/$* $(CHECK_CFLAGS) -c $< -o $@
+	$(CC) $(KIT_CFLAGS) -Iharness -Ilabs/$* $(CHECK_CFLAGS) -c $< -o $@
+
+$(BUILD)/harness/%/calls.o: harness/%/calls.c | deps-build
+	@mkdir -p $(@D)
+	$(CC) $(KIT_CFLAGS) -Iharness -Ilabs/$* $(CHECK_CFLAGS) -c $< -o $@
 
 # WERROR=1 is for the kit's own code (labs/, solutions/); a lab.c from
 # anywhere else (a submission, a mutant) may warn: its warnings are shown,
@@ -128,38 +154,51 @@ $(OBJ)/%/lab.o: $(SRC_ROOT)/%/lab.c | deps-build
 
 $(OBJ)/%/main.o: labs/%/main.c | deps-build
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Ilabs/$* -c $< -o $@
+	$(CC) $(KIT_CFLAGS) -Ilabs/$* -c $< -o $@
 
-# The test binary: the lab's tests, the runner, and the code under test.
-$(OBJ)/%/test: $(OBJ)/%/lab.o $(BUILD)/harness/%/tests.o $(RUNNER_OBJS) $(COMMON_LIB)
-	$(CC) $(LDFLAGS) $^ $(CHECK_LIBS) -o $@
+# The functions of a lab's contract: every labNN_name( that lab.h declares.
+contract_of = $(shell harness/contract.sh labs/$(1)/lab.h)
+# The tests call the contract through proxies (harness/NN-name/calls.c):
+# --wrap=f sends the tests' calls of f to __wrap_f, and __real_f is the
+# student's f, which only the subject process runs (harness/subject.h).
+wrap_flags_of = $(foreach f,$(call contract_of,$(1)),-Wl,--wrap=$(f))
+
+# The student's object, admitted only when it calls nothing but the C
+# library and labs/common and runs nothing by itself; every symbol but the
+# contract's is made local (harness/check-lab-object.sh says why).
+$(OBJ)/%/lab-graded.o: $(OBJ)/%/lab.o harness/check-lab-object.sh $(COMMON_LIB)
+	@CC='$(CC)' SANITIZE='$(SANITIZE)' harness/check-lab-object.sh $< $@ labs/$*/lab.h $(COMMON_LIB)
+
+# The test binary: the lab's tests and proxies, the runner, and the code under test.
+$(OBJ)/%/test: $(OBJ)/%/lab-graded.o $(BUILD)/harness/%/tests.o $(BUILD)/harness/%/calls.o $(RUNNER_OBJS) \
+               $(KIT_LIB) $(COMMON_LIB)
+	$(CC) $(LDFLAGS) $(call wrap_flags_of,$*) $^ $(CHECK_LIBS) -o $@
 
 # The same tests without the code under test, for a lab.c that does not
 # compile: it can list every test (and score each 0) but must never run one,
 # so the lab's functions are left unresolved on purpose (-no-pie: the
 # dynamic loader of a PIE refuses a program with unresolved calls).
-$(BUILD)/harness/%/plan: $(BUILD)/harness/%/tests.o $(RUNNER_OBJS) $(COMMON_LIB)
-	$(CC) $(LDFLAGS) -no-pie $^ $(CHECK_LIBS) -Wl,--unresolved-symbols=ignore-all -o $@
+$(BUILD)/harness/%/plan: $(BUILD)/harness/%/tests.o $(BUILD)/harness/%/calls.o $(RUNNER_OBJS) $(KIT_LIB) $(COMMON_LIB)
+	$(CC) $(LDFLAGS) -no-pie $(call wrap_flags_of,$*) $^ $(CHECK_LIBS) -Wl,--unresolved-symbols=ignore-all -o $@
 
 $(REPORT): $(BUILD)/harness/report.o $(BUILD)/harness/results.o
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ -o $@
 
-# The walk-throughs' own code, labs/common/walk/: the tracer that defines
+# The walk-throughs' own code, kit/walk/: the tracer that defines
 # socket(), connect(), ... to print your calls, and what every walk-through
 # prints the same way. It is linked into the walk-through programs only,
-# never into libsocklab.a: the test binaries link that, and a socket()
+# never into a library: the test binaries link those, and a socket()
 # found there would trace the grader. Every walk-through links it, so no
 # main.c may define socket(), bind(), ... itself: two cannot be linked together.
-WALK_OBJS := $(patsubst labs/common/walk/%.c,$(BUILD)/common/walk/%.o,$(wildcard labs/common/walk/*.c))
-walk_objs_of = $(WALK_OBJS)
+WALK_OBJS := $(patsubst kit/walk/%.c,$(BUILD)/kit/walk/%.o,$(wildcard kit/walk/*.c))
 
-$(BUILD)/common/walk/%.o: labs/common/walk/%.c | deps-build
+$(BUILD)/kit/walk/%.o: kit/walk/%.c | deps-build
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Ilabs/common -c $< -o $@
+	$(CC) $(KIT_CFLAGS) -c $< -o $@
 
 define walkthrough_rule
-$(BIN)/lab$(call lab_number,$(1)): $(OBJ)/$(1)/main.o $(OBJ)/$(1)/lab.o $(call walk_objs_of,$(1)) $(COMMON_LIB)
+$(BIN)/lab$(call lab_number,$(1)): $(OBJ)/$(1)/main.o $(OBJ)/$(1)/lab.o $(WALK_OBJS) $(KIT_LIB) $(COMMON_LIB)
 	@mkdir -p $$(@D)
 	$$(CC) $$(LDFLAGS) $$^ -o $$@
 endef
@@ -169,7 +208,7 @@ $(foreach n,$(LAB_NAMES),$(eval $(call walkthrough_rule,$(n))))
 # Each lab is built and run on its own, so one that does not compile scores
 # 0 with its compiler errors and the others are still graded.
 # The shared objects are built here first, so parallel labs never race on them.
-$(GRADE_DIR)/%.results: FORCE $(REPORT) $(COMMON_LIB) $(RUNNER_OBJS) | deps-build
+$(GRADE_DIR)/%.results: FORCE $(REPORT) $(COMMON_LIB) $(KIT_LIB) $(RUNNER_OBJS) | deps-build
 	@MAKE='$(MAKE)' BUILD='$(BUILD)' SRC_ROOT='$(SRC_ROOT)' OBJ='$(OBJ)' GRADE_DIR='$(GRADE_DIR)' \
 	    harness/grade-lab.sh $*
 
@@ -179,8 +218,9 @@ grade: $(RESULTS) $(REPORT)
 	    $(if $(REPORT_NOTE),--note $(REPORT_NOTE)) $(if $(filter 1,$(BRIEF)),--brief) $(RESULTS)
 
 # Everything of the grader that does not depend on a student's code.
-grader: $(REPORT) $(COMMON_LIB) $(RUNNER_OBJS) \
-        $(LAB_NAMES:%=$(BUILD)/harness/%/tests.o) $(LAB_NAMES:%=$(BUILD)/harness/%/plan)
+grader: $(REPORT) $(COMMON_LIB) $(KIT_LIB) $(RUNNER_OBJS) \
+        $(LAB_NAMES:%=$(BUILD)/harness/%/tests.o) $(LAB_NAMES:%=$(BUILD)/harness/%/calls.o) \
+        $(LAB_NAMES:%=$(BUILD)/harness/%/plan)
 
 watch: | deps-build deps-watch
 	@MAKE='$(MAKE)' harness/watch.sh
@@ -198,7 +238,7 @@ grade-class: | deps-build
 # ---- self-test ------------------------------------------------------------
 UNIT_SRCS := $(wildcard harness/unit/*.c)
 UNIT_BIN  := $(BUILD)/bin/unit-tests
-$(UNIT_BIN): $(UNIT_SRCS:harness/%.c=$(BUILD)/harness/%.o) $(BUILD)/harness/results.o $(COMMON_LIB)
+$(UNIT_BIN): $(UNIT_SRCS:harness/%.c=$(BUILD)/harness/%.o) $(BUILD)/harness/results.o $(KIT_LIB) $(COMMON_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ $(CHECK_LIBS) -o $@
 
@@ -224,7 +264,8 @@ FORCE:
 # Keep the object files that pattern rules make on the way to a program:
 # make would otherwise delete them as intermediate, and rebuild them next time.
 .SECONDARY: $(RUNNER_OBJS) $(BUILD)/harness/report.o $(BUILD)/harness/results.o \
-            $(foreach n,$(LAB_NAMES),$(OBJ)/$(n)/lab.o $(OBJ)/$(n)/main.o $(BUILD)/harness/$(n)/tests.o) \
+            $(foreach n,$(LAB_NAMES),$(OBJ)/$(n)/lab.o $(OBJ)/$(n)/lab-graded.o $(OBJ)/$(n)/main.o \
+                                     $(BUILD)/harness/$(n)/tests.o $(BUILD)/harness/$(n)/calls.o) \
             $(UNIT_SRCS:harness/%.c=$(BUILD)/harness/%.o)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

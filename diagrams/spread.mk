@@ -15,9 +15,9 @@ SPREAD_SVG  := $(BUILD)/diagrams/06-spread.svg
 
 DIAGRAMS += $(SPREAD_SVG)
 
-$(SPREAD_PLOT): diagrams/spread_plot.c $(COMMON_LIB)
+$(SPREAD_PLOT): diagrams/spread_plot.c $(KIT_LIB) $(COMMON_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) $< $(COMMON_LIB) -o $@
+	$(CC) $(KIT_CFLAGS) $(LDFLAGS) $< $(TOOL_LIBS) -o $@
 
 # Written to a temporary file first: a failed measurement leaves no half
 # figure behind that make would take as up to date.

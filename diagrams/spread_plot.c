@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "net.h"
+#include "sockets.h"
 #include "sockdiag.h"
 
 #define SERVERS 4           /* listeners in the group, workers on the shared listener */
@@ -94,7 +95,7 @@ static void measure_group(int connections, long *counts)
     for (int done = 0; done < connections; done += BATCH) {
         int batch = connections - done < BATCH ? connections - done : BATCH;
         for (int c = 0; c < batch; c++)
-            if ((clients[c] = sl_connect_to((struct sockaddr *)&addr)) == -1)
+            if ((clients[c] = kit_connect_to((struct sockaddr *)&addr)) == -1)
                 die("connect");
         for (int accepted = 0; accepted < batch;) {
             if (poll(listeners, SERVERS, WAIT_MS) <= 0)
@@ -212,7 +213,7 @@ static int one_connection(const struct sockaddr_storage *server, const pid_t *wo
     struct sl_diag_socket end;
     long long deadline = sl_now_ms() + WAIT_MS;
     int owner = -1;
-    int client = sl_connect_to((const struct sockaddr *)server);
+    int client = kit_connect_to((const struct sockaddr *)server);
 
     if (client == -1 || getsockname(client, (struct sockaddr *)&local, &len) == -1)
         die("connect");
@@ -247,7 +248,7 @@ static void measure_shared(bool use_epoll, int connections, long *counts)
     socklen_t len;
 
     sl_addr_parse("127.0.0.1", 0, &addr, &len);
-    int listener = sl_listen_on(&addr, 128);
+    int listener = kit_listen_on(&addr, 128);
     if (listener == -1)
         die("listen");
     if (use_epoll && fcntl(listener, F_SETFL, O_NONBLOCK) == -1)

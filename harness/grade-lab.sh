@@ -2,7 +2,8 @@
 # grade-lab.sh NAME - grade one lab (e.g. 01-five-tuple); called by `make grade`.
 #
 # Builds the lab's test binary against $SRC_ROOT/NAME/lab.c and runs it,
-# which writes $GRADE_DIR/NAME.results. When the lab does not build, the
+# which writes $GRADE_DIR/NAME.results. When the lab does not build (or
+# harness/check-lab-object.sh refuses the compiled lab.c), the
 # lab's "plan" (its tests without the student's code) records every test
 # with 0 points and the compiler's first errors, so the other labs are still
 # graded and the report still adds up.
@@ -39,6 +40,11 @@ if $MAKE --no-print-directory -s BUILD="$BUILD" SRC_ROOT="$SRC_ROOT" OBJ="$OBJ" 
         echo "grade: the test runner of lab $name failed (status $status)" >&2
         exit 3
     fi
+elif grep -q '^lab-check: ' "$log"; then
+    # It compiled, but check-lab-object.sh refused to let the grader link it.
+    { echo "Your lab.c was not graded: it may call only the C library and labs/common, and nothing in it may run by itself."
+      sed -n 's/^lab-check: //p' "$log"; } >"$log.errors"
+    record_not_built "$log.errors"
 else
     # Keep what the compiler said; make's own "***" lines only add noise.
     { echo "Your lab.c did not build, so no test could run. The compiler said:"; grep -v '^make' "$log"; } >"$log.errors"

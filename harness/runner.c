@@ -39,6 +39,7 @@
 
 #include "grade.h"
 #include "results.h"
+#include "subject.h"
 #include "testlib.h"
 
 /* The exit status of a test process that reached the end of its test. */
@@ -98,7 +99,6 @@ static void drop_privileges(void)
         fprintf(stderr, "runner: cannot drop root privileges: %s\n", strerror(errno));
         _exit(GRADE_SETUP_FAILED_EXIT);
     }
-    prctl(PR_SET_DUMPABLE, 1);
 }
 
 /* How many processes uid runs now (the owner of /proc/PID is its uid). */
@@ -178,9 +178,12 @@ START_TEST(run_graded_test)
     bool grader_is_root = geteuid() == 0;
 
     /* Before prepare_test_process() drops root: making one may need it. */
-    if (test->own_netns && sl_enter_private_netns() != 0)
+    if (test->own_netns && kit_enter_private_netns() != 0)
         grade_skip("no network namespace can be made here (%s)", sl_errno_name(errno));
     prepare_test_process(test, grader_is_root);
+    /* From here this process is the judge: the student's code runs only
+     * in the subject it starts (subject.h), never here. */
+    sj_start();
     test->run();
     fflush(NULL);
     _exit(GRADE_PASS_EXIT);
@@ -317,6 +320,10 @@ static void classify(const struct grade_test *test, TestResult *tr, struct resul
             snprintf(buf, sizeof buf, "a test that must run was skipped: %s",
                      msg + strlen(GRADE_SKIP_PREFIX));
         }
+    } else if (strncmp(msg, SJ_CRASH_PREFIX, strlen(SJ_CRASH_PREFIX)) == 0) {
+        /* The judge saw the student's code end its process (subject.c). */
+        out->status = RESULT_CRASH;
+        snprintf(buf, sizeof buf, "crashed: %s", msg + strlen(SJ_CRASH_PREFIX));
     } else if (tr_rtype(tr) == CK_FAILURE) {
         out->status = RESULT_FAIL;
         snprintf(buf, sizeof buf, "%s", msg);
@@ -539,6 +546,8 @@ int main(int argc, char **argv)
     } else {
         /* A uid far above real users' and the usual subordinate ranges. */
         sandbox_uid = (uid_t)(1500000000u + (unsigned)getpid() % 1000000u);
+        /* Nothing a test starts may ptrace us, whatever its uid. */
+        prctl(PR_SET_DUMPABLE, 0);
         /* Orphans of the tests come to us, so reap_leftovers() can end them. */
         prctl(PR_SET_CHILD_SUBREAPER, 1);
         run_suite(&res);

@@ -25,7 +25,7 @@ int tl_listener(int family, struct sockaddr_storage *addr)
     int fd;
 
     tl_loopback(family, addr);
-    fd = sl_listen_on(addr, 128);
+    fd = kit_listen_on(addr, 128);
     ck_assert_msg(fd != -1, "harness: cannot listen on %s loopback: %s",
                   family == AF_INET6 ? "IPv6" : "IPv4", sl_errno_name(errno));
     return fd;
@@ -33,7 +33,7 @@ int tl_listener(int family, struct sockaddr_storage *addr)
 
 int tl_connect(const struct sockaddr_storage *addr)
 {
-    int fd = sl_connect_to((const struct sockaddr *)addr);
+    int fd = kit_connect_to((const struct sockaddr *)addr);
 
     ck_assert_msg(fd != -1, "harness: cannot connect to %s: %s", tl_str(addr, 0), sl_errno_name(errno));
     return fd;
@@ -63,7 +63,7 @@ struct sl_diag_socket tl_kernel_view(int fd, const char *what)
 
 int tl_open_fd_count(void)
 {
-    int count = sl_open_fd_count();
+    int count = kit_open_fd_count();
 
     ck_assert_msg(count != -1, "harness: cannot read /proc/self/fd");
     return count;
@@ -154,7 +154,7 @@ static int socket_on_port_zero(const char *ip, bool listening, struct sockaddr_s
 
     ck_assert_msg(sl_addr_parse(ip, 0, addr, &len) == 0, "harness: bad address %s", ip);
     if (listening) {
-        fd = sl_listen_on(addr, 128);
+        fd = kit_listen_on(addr, 128);
         ck_assert_msg(fd != -1, "harness: cannot listen on %s port 0: %s", ip, sl_errno_name(errno));
         return fd;
     }

@@ -17,8 +17,10 @@
 #include <sys/socket.h>
 
 #include "grade.h"
+#include "subject.h"
 #include "net.h"
 #include "netns.h"
+#include "sockets.h"
 #include "sockdiag.h"
 
 /* The loopback address of a family, port 0: 127.0.0.1 or ::1. */
@@ -49,7 +51,7 @@ struct sl_diag_socket tl_kernel_view(int fd, const char *what);
 /*
  * How many descriptors this process has open (from /proc/self/fd). In a
  * forked child, where an assertion cannot fail the test, use
- * sl_open_fd_count() (net.h), which returns -1 instead.
+ * kit_open_fd_count() (net.h), which returns -1 instead.
  */
 int tl_open_fd_count(void);
 

@@ -321,7 +321,7 @@ static void check_bind_port_zero(int family)
     require_bound_to(fd, &want, "the socket lab02_bind_loopback bound");
 
     /* Bound is not listening: the kernel still refuses connections. */
-    int client = sl_connect_to(tl_sa(&want));
+    int client = kit_connect_to(tl_sa(&want));
     int err = errno;
     if (client >= 0)
         close(client);
@@ -402,7 +402,7 @@ static void test_listen_makes_listener(void)
     int fd = tl_bound_socket("127.0.0.1", &addr);
 
     /* Bound but not listening: the kernel answers a SYN with a reset. */
-    int client = sl_connect_to(tl_sa(&addr));
+    int client = kit_connect_to(tl_sa(&addr));
     ck_assert_msg(client == -1 && errno == ECONNREFUSED, "harness: a bound socket accepted a connection");
 
     int result = lab02_listen(fd, 5);
@@ -410,7 +410,7 @@ static void test_listen_makes_listener(void)
     require_listening(fd, &addr, 5, "the socket after lab02_listen(fd, 5)");
 
     /* Now the same connect() succeeds: the kernel completes the handshake. */
-    client = sl_connect_to(tl_sa(&addr));
+    client = kit_connect_to(tl_sa(&addr));
     ck_assert_msg(client != -1, "connecting after lab02_listen failed: %s", sl_errno_name(errno));
     close(client);
     close(fd);
@@ -429,7 +429,7 @@ static void test_handshake_before_accept(void)
 
     /* Nobody calls accept(), yet every connect() completes. */
     for (int i = 0; i < CLIENTS; i++) {
-        clients[i] = sl_connect_to(tl_sa(&addr));
+        clients[i] = kit_connect_to(tl_sa(&addr));
         ck_assert_msg(clients[i] != -1, "client %d could not connect: %s", i + 1, sl_errno_name(errno));
         struct sl_diag_socket k = tl_kernel_view(clients[i], "a client");
         ck_assert_msg(k.state == SL_ESTABLISHED, "client %d is %s, expected ESTABLISHED", i + 1,
@@ -758,10 +758,10 @@ static struct echo_server start_echo_server(int listen_fd, int nclients)
 
         close(report[0]);
         close(hold[1]);
-        r.fds_before = sl_open_fd_count();
+        r.fds_before = kit_open_fd_count();
         r.result = lab02_echo_serve(listen_fd, nclients);
         r.err = errno;
-        r.fds_after = sl_open_fd_count();
+        r.fds_after = kit_open_fd_count();
         r.listener_kept = sl_socket_inode(listen_fd) == inode;
         if (write(report[1], &r, sizeof r) != (ssize_t)sizeof r)
             _exit(1);

@@ -119,8 +119,8 @@ static void open_conn(struct conn *c, int family, enum buffers buffers)
     ck_assert_msg(connect(c->client, tl_sa(&addr), sl_addr_len(tl_sa(&addr))) == 0, "harness: cannot connect to %s: %s",
                   tl_str(&addr, 0), sl_errno_name(errno));
     c->server = tl_accept(c->listener, WAIT_MS);
-    ck_assert(sl_five_tuple_of(c->client, &c->client_tuple) == 0);
-    ck_assert(sl_five_tuple_of(c->server, &c->server_tuple) == 0);
+    ck_assert(kit_five_tuple_of(c->client, &c->client_tuple) == 0);
+    ck_assert(kit_five_tuple_of(c->server, &c->server_tuple) == 0);
 }
 
 static void close_if_open(int *fd)
@@ -699,7 +699,7 @@ static void test_find_time_wait(void)
     second.listener = first.listener;
     second.client = tl_connect(&server);
     second.server = tl_accept(first.listener, WAIT_MS);
-    ck_assert(sl_five_tuple_of(second.client, &second.client_tuple) == 0);
+    ck_assert(kit_five_tuple_of(second.client, &second.client_tuple) == 0);
     active_close_by_harness(&second);
 
     struct sl_diag_socket entry = require_found(&first.client_tuple, "a connection in TIME-WAIT");
@@ -751,11 +751,11 @@ static void test_find_right_connection(void)
         close_if_open(&a);
         a = client_from("127.0.0.2", 0, &server);
         ck_assert_msg(a != -1, "harness: cannot connect from 127.0.0.2: %s", sl_errno_name(errno));
-        ck_assert(sl_five_tuple_of(a, &tuple_a) == 0);
+        ck_assert(kit_five_tuple_of(a, &tuple_a) == 0);
         b = client_from("127.0.0.3", sl_addr_port(tl_sa(&tuple_a.local)), &server);
     }
     ck_assert_msg(b != -1, "harness: cannot connect from 127.0.0.3 with 127.0.0.2's port");
-    ck_assert(sl_five_tuple_of(b, &tuple_b) == 0);
+    ck_assert(kit_five_tuple_of(b, &tuple_b) == 0);
     int accepted_a = tl_accept(c.listener, WAIT_MS), accepted_b = tl_accept(c.listener, WAIT_MS);
     entry = require_found(&tuple_a, "the connection from 127.0.0.2");
     ck_assert(entry.inode == sl_socket_inode(a));

@@ -315,7 +315,7 @@ static int wait_for_queued(const struct sockaddr_storage *addr, unsigned total, 
 static void connect_many(const struct sockaddr_storage *addr, int *fds, int count)
 {
     for (int i = 0; i < count; i++) {
-        fds[i] = sl_connect_to(sa(addr));
+        fds[i] = kit_connect_to(sa(addr));
         if (fds[i] == -1)
             fail_test("connection %d to %s failed: %s", i + 1, tl_str(addr, 0), sl_errno_name(errno));
     }
@@ -936,7 +936,7 @@ static void test_reserve_holds_port(void)
     require_failure(plain, errno, EADDRINUSE, "the harness's bind() without SO_REUSEPORT on the reserved port");
 
     /* ... and nobody answers on it. */
-    int client = sl_connect_to(sa(&addr));
+    int client = kit_connect_to(sa(&addr));
     if (client != -1)
         close(client);
     require_failure(client, errno, ECONNREFUSED, "a connection to the reserved port");

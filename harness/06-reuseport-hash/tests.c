@@ -154,7 +154,7 @@ static void reset_close(int fd)
 /* A client connected to server (the kernel picks its source port). */
 static int connect_client(const struct sockaddr_storage *server)
 {
-    int fd = sl_connect_to(sa(server));
+    int fd = kit_connect_to(sa(server));
 
     require(fd != -1, "harness: cannot connect to %s: %s", tl_str(server, 0), sl_errno_name(errno));
     return fd;
@@ -718,7 +718,7 @@ static int read_migrate_setting(void)
 
 static void write_migrate_setting(const char *value)
 {
-    require(sl_write_text_file(MIGRATE_SYSCTL, value) == 0, "harness: cannot write %s: %s", MIGRATE_SYSCTL,
+    require(kit_write_text_file(MIGRATE_SYSCTL, value) == 0, "harness: cannot write %s: %s", MIGRATE_SYSCTL,
             sl_errno_name(errno));
 }
 

@@ -262,7 +262,7 @@ static const struct sockaddr *sa(const struct sockaddr_storage *addr)
 /* A client connected to addr (blocking connect; the kernel completes it). */
 static int connect_client(const struct sockaddr_storage *addr)
 {
-    int fd = sl_connect_to(sa(addr));
+    int fd = kit_connect_to(sa(addr));
 
     require(fd != -1, "cannot connect to the server at %s: %s%s", tl_str(addr, 0), sl_errno_name(errno),
                   dead_worker_note());

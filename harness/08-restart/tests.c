@@ -570,7 +570,7 @@ static int read_sysctl(const char *path)
  */
 static bool try_private_netns(void)
 {
-    return sl_enter_private_netns() == 0;
+    return kit_enter_private_netns() == 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1010,7 +1010,7 @@ static bool fetch_answer(const struct sockaddr_storage *addr, int *generation, i
     char answer[LAB08_RESPONSE_MAX + 1];
     size_t have = 0;
     long long deadline = sl_now_ms() + WAIT_MS;
-    int fd = sl_connect_to(sa(addr));
+    int fd = kit_connect_to(sa(addr));
 
     if (fd == -1)
         return false;
@@ -1661,7 +1661,7 @@ static void require_migration_enabled(void)
     if (first == -1)
         grade_skip("this kernel has no %s (Linux 5.14 and later have it)", LAB08_MIGRATE_SYSCTL);
     if (first != 0)
-        check(sl_write_text_file(LAB08_MIGRATE_SYSCTL, "0") == 0, "harness: cannot reset the namespace's setting");
+        check(kit_write_text_file(LAB08_MIGRATE_SYSCTL, "0") == 0, "harness: cannot reset the namespace's setting");
     int result = lab08_enable_migration();
     int err = errno;
     require_success(result, err, "lab08_enable_migration()");

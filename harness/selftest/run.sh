@@ -209,7 +209,9 @@ check_mutant() {
 
 # One hostile case. "Expect: timeout in steps 4 7": only those steps lose
 # points, only with that status, and at least one test has it. "Expect:
-# pass": full marks (the mischief did not break the grader). "Needs: root":
+# pass": full marks (the mischief did not break the grader). "Expect:
+# rejected": the grader refuses the lab.c before running any test, saying
+# why (harness/check-lab-object.sh). "Needs: root":
 # skipped otherwise (kill(-1) as an ordinary user would reach the user's
 # own processes).
 check_case() {
@@ -232,6 +234,14 @@ check_case() {
         echo "FAIL case $name ($what): the grader wrote no results ($status)"
     elif [ -n "$left" ]; then
         echo "FAIL case $name ($what): processes left running: $left"
+    elif [ "$want_status" = rejected ]; then
+        # refused before any test ran: every test unbuilt, the reason given
+        if [ "$(test_statuses "$results" | grep -vc ' not compiled$')" -eq 0 ] &&
+            grep -q 'was not graded' "$dir/grade.log"; then
+            echo "ok   case $name: $what -> refused before any test ran, with the reason"
+        else
+            echo "FAIL case $name ($what): want it refused unbuilt; got $status (see $dir/grade.log)"
+        fi
     elif [ "$want_status" = pass ]; then
         if [ "$status" = full-marks ]; then
             echo "ok   case $name: $what -> full marks, the grader unharmed, nothing left running"

@@ -13,6 +13,7 @@
 
 #include "net.h"
 #include "netns.h"
+#include "sockets.h"
 #include "results.h"
 #include "sockdiag.h"
 #include "tcp_states.h"
@@ -111,7 +112,7 @@ START_TEST(port_range_is_sane)
 {
     uint16_t lo, hi;
 
-    ck_assert_int_eq(sl_local_port_range(&lo, &hi), 0);
+    ck_assert_int_eq(kit_local_port_range(&lo, &hi), 0);
     ck_assert_uint_gt(lo, 0);
     ck_assert_uint_le(lo, hi);
 }
@@ -119,15 +120,15 @@ END_TEST
 
 START_TEST(open_fd_count)
 {
-    int before = sl_open_fd_count();
+    int before = kit_open_fd_count();
     int fds[2];
 
     ck_assert_int_gt(before, 2);
     ck_assert_int_eq(pipe(fds), 0);
-    ck_assert_int_eq(sl_open_fd_count(), before + 2);
+    ck_assert_int_eq(kit_open_fd_count(), before + 2);
     close(fds[0]);
     close(fds[1]);
-    ck_assert_int_eq(sl_open_fd_count(), before);
+    ck_assert_int_eq(kit_open_fd_count(), before);
 }
 END_TEST
 
@@ -214,9 +215,9 @@ START_TEST(diag_sees_listener_and_connection)
     struct sl_diag_socket s;
 
     sl_addr_parse("127.0.0.1", 0, &addr, &len);
-    int lfd = sl_listen_on(&addr, 8);
+    int lfd = kit_listen_on(&addr, 8);
     ck_assert_int_ne(lfd, -1);
-    int cfd = sl_connect_to((struct sockaddr *)&addr);
+    int cfd = kit_connect_to((struct sockaddr *)&addr);
     ck_assert_int_ne(cfd, -1);
 
     ck_assert_int_eq(sl_diag_find_fd(lfd, &s), 1);
@@ -245,8 +246,8 @@ START_TEST(diag_sees_time_wait_without_fd)
     struct sl_diag_socket s;
 
     sl_addr_parse("127.0.0.1", 0, &addr, &len);
-    int lfd = sl_listen_on(&addr, 8);
-    int cfd = sl_connect_to((struct sockaddr *)&addr);
+    int lfd = kit_listen_on(&addr, 8);
+    int cfd = kit_connect_to((struct sockaddr *)&addr);
     int afd = accept(lfd, NULL, NULL);
     ck_assert(lfd != -1 && cfd != -1 && afd != -1);
     close(cfd); /* the client closes first: it will hold TIME_WAIT */
@@ -268,7 +269,7 @@ START_TEST(diag_ipv6)
     struct sl_diag_socket s;
 
     sl_addr_parse("::1", 0, &addr, &len);
-    int lfd = sl_listen_on(&addr, 8);
+    int lfd = kit_listen_on(&addr, 8);
     if (lfd == -1)
         return; /* no IPv6 loopback on this machine: nothing to test */
     ck_assert_int_eq(sl_diag_find_fd(lfd, &s), 1);
@@ -321,12 +322,12 @@ END_TEST
 START_TEST(private_netns_has_its_own_loopback)
 {
     /* Check runs each test in a process of its own: the namespace dies with it. */
-    if (sl_enter_private_netns() != 0)
+    if (kit_enter_private_netns() != 0)
         return; /* no namespace can be made here: nothing to test */
     struct sockaddr_storage addr;
     socklen_t len;
     sl_addr_parse("127.0.0.1", 0, &addr, &len);
-    int fd = sl_listen_on(&addr, 4);
+    int fd = kit_listen_on(&addr, 4);
     ck_assert_msg(fd != -1, "loopback is not up in the new namespace: %s", sl_errno_name(errno));
     struct sl_diag_filter listeners = { .states = SL_DIAG_STATE(10) };
     struct sl_diag_socket s;
@@ -342,12 +343,12 @@ START_TEST(write_text_file)
     char buf[16] = "";
 
     ck_assert_int_ne(fd, -1);
-    ck_assert_int_eq(sl_write_text_file(path, "1\n"), 0);
+    ck_assert_int_eq(kit_write_text_file(path, "1\n"), 0);
     ck_assert_int_eq(read(fd, buf, sizeof buf - 1), 2);
     ck_assert_str_eq(buf, "1\n");
     close(fd);
     unlink(path);
-    ck_assert_int_eq(sl_write_text_file("/nonexistent/socklab", "1"), -1);
+    ck_assert_int_eq(kit_write_text_file("/nonexistent/socklab", "1"), -1);
 }
 END_TEST
 

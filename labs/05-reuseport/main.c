@@ -17,7 +17,7 @@
  */
 
 /*
- * Besides labs/common/walk/trace.c's socket(), bind(), ..., this program
+ * Besides kit/walk/trace.c's socket(), bind(), ..., this program
  * defines kill(), waitpid(), setuid(), ... itself (see "Watching your
  * process calls" below). In GNU mode glibc declares some of them
  * differently; the plain POSIX declarations, which _DEFAULT_SOURCE gives,
@@ -47,6 +47,7 @@
 
 #include "lab.h"
 #include "net.h"
+#include "sockets.h"
 #include "sockdiag.h"
 #include "walk/trace.h"
 #include "walk/walk.h"
@@ -72,7 +73,7 @@
 /* ------------------------------------------------------------------ */
 
 /*
- * labs/common/walk/trace.c prints your socket calls (see trace.h); main()
+ * kit/walk/trace.c prints your socket calls (see trace.h); main()
  * lets through only those in TRACED_CALLS (trace_only()). Lines are printed only
  * during a call to one of your lab05_ functions, and only in this process,
  * not in the workers it forks.
@@ -603,7 +604,7 @@ static void step2_pair(struct walk *w, struct sockaddr_storage *pair_addr)
     /* Nobody accepts: each connection waits in the queue of the listener
      * the kernel chose for it, and the LISTEN lines count them. */
     for (int i = 0; i < SENT; i++) {
-        clients[i] = sl_connect_to(sa(&addr));
+        clients[i] = kit_connect_to(sa(&addr));
         if (clients[i] == -1)
             own_call_failed(w, "connect");
     }
@@ -662,7 +663,7 @@ static void step4_reserve(struct walk *w, struct sockaddr_storage *addr)
     show_port(w, addr, true);
     if (option_on(w->reserved, SO_ACCEPTCONN))
         disagree(w, "that socket is listening: it would take a share of the connections");
-    int client = sl_connect_to(sa(addr));
+    int client = kit_connect_to(sa(addr));
     if (client == -1) {
         printf("  A connection to %s -> %s: the port is held, but nothing listens there.\n", text,
                sl_errno_name(errno));
@@ -697,7 +698,7 @@ static void one_connection(struct walk *w, const struct sockaddr_storage *addr, 
     size_t used = 0;
     int worker = -1, pid = -1;
 
-    int fd = sl_connect_to(sa(addr));
+    int fd = kit_connect_to(sa(addr));
     if (fd == -1)
         own_call_failed(w, "connect");
     getsockname(fd, (struct sockaddr *)&local, &len);

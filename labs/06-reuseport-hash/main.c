@@ -32,6 +32,7 @@
 
 #include "lab.h"
 #include "net.h"
+#include "sockets.h"
 #include "netns.h"
 #include "sockdiag.h"
 #include "walk/walk.h"
@@ -259,7 +260,7 @@ static void step2_which_listener(struct walk *w)
     int kernel_slot = -1, slot = -1;
 
     printf("\nStep 2: which listener took the connection\n");
-    int client = sl_connect_to((struct sockaddr *)&w->group.addr);
+    int client = kit_connect_to((struct sockaddr *)&w->group.addr);
     if (client == -1)
         walk_die("connect");
     if (!wait_queued(&w->group, 1, queue))
@@ -344,7 +345,7 @@ static void step4_spread(struct walk *w)
         long counts[LAB06_MAX_LISTENERS] = { 0 };
 
         for (int c = 0; c < batch; c++) {
-            clients[c] = sl_connect_to((struct sockaddr *)&w->group.addr);
+            clients[c] = kit_connect_to((struct sockaddr *)&w->group.addr);
             if (clients[c] == -1)
                 walk_die("connect");
         }
@@ -450,7 +451,7 @@ static int serve_one(int listener, const struct lab06_workers *workers)
     int owner = -1;
 
     getsockname(listener, (struct sockaddr *)&server, &len);
-    int client = sl_connect_to((struct sockaddr *)&server);
+    int client = kit_connect_to((struct sockaddr *)&server);
     if (client == -1)
         walk_die("connect");
     len = sizeof local;
@@ -483,7 +484,7 @@ static void shared_listener(struct walk *w, enum lab06_model model, long *counts
     const char *name = model == LAB06_EPOLL ? "LAB06_EPOLL" : "LAB06_BLOCKING_ACCEPT";
 
     sl_addr_parse("127.0.0.1", 0, &addr, &len);
-    int listener = sl_listen_on(&addr, BACKLOG);
+    int listener = kit_listen_on(&addr, BACKLOG);
     if (listener == -1)
         walk_die("listen");
     if (lab06_workers_start(listener, w->listeners, model, &workers) == -1)
@@ -659,7 +660,7 @@ static bool close_with_queue(int n, bool migrate)
     if (lab06_group_open(&group, (struct sockaddr *)&addr, len, n, BACKLOG) == -1)
         walk_step_failed(1, "lab06_group_open");
     for (int c = 0; c < QUEUED; c++) {
-        clients[c] = sl_connect_to((struct sockaddr *)&group.addr);
+        clients[c] = kit_connect_to((struct sockaddr *)&group.addr);
         if (clients[c] == -1 || write(clients[c], "x", 1) != 1)
             walk_die("connect");
     }
@@ -707,7 +708,7 @@ static void step7_close_listener(struct walk *w)
     if (child == 0) {
         /* The setting is per network namespace: change it only in one of
          * our own, which ends with this process. */
-        if (sl_enter_private_netns() != 0) {
+        if (kit_enter_private_netns() != 0) {
             printf("  (skipped: no network namespace can be made here: %s; run as root to see it)\n",
                    sl_errno_name(errno));
             _exit(0);

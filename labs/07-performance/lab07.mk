@@ -7,7 +7,7 @@
 # defined (next to the other -include lines at the end is fine). It adds
 # loadgen to `make all`, so `make` builds it beside build/bin/lab07.
 #
-# loadgen uses only labs/common (addresses, errors): it does not depend on
+# loadgen uses only the libraries (labs/common, kit): it does not depend on
 # the student's lab.c, so it is built once, for labs/ and solutions/ alike.
 
 LOADGEN     ?= $(BUILD)/bin/loadgen
@@ -15,9 +15,9 @@ LOADGEN_OBJ := $(BUILD)/tools/loadgen.o
 
 $(LOADGEN_OBJ): labs/07-performance/loadgen.c | deps-build
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(CC) $(KIT_CFLAGS) -c $< -o $@
 
-$(LOADGEN): $(LOADGEN_OBJ) $(COMMON_LIB)
+$(LOADGEN): $(LOADGEN_OBJ) $(KIT_LIB) $(COMMON_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ -o $@
 

@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "net.h"
+#include "sockets.h"
 
 /* The most connections in flight at once. */
 #define MAX_CONCURRENCY 4096
@@ -568,7 +569,7 @@ static int print_free_port(void)
     socklen_t len;
 
     sl_addr_parse("127.0.0.1", 0, &addr, &len);
-    int fd = sl_listen_on(&addr, 1);
+    int fd = kit_listen_on(&addr, 1);
     if (fd == -1)
         die("listen on 127.0.0.1:0");
     printf("%u\n", sl_addr_port((struct sockaddr *)&addr));

@@ -41,6 +41,7 @@
 
 #include "lab.h"
 #include "net.h"
+#include "sockets.h"
 #include "sockdiag.h"
 #include "walk/trace.h"
 #include "walk/walk.h"
@@ -61,7 +62,7 @@ static const char *const model_names[] = { "single", "accept", "epoll", "reusepo
 /* ------------------------------------------------------------------ */
 
 /*
- * labs/common/walk/trace.c prints your socket calls (see trace.h), only
+ * kit/walk/trace.c prints your socket calls (see trace.h), only
  * around a call to lab07_start_*() or lab07_stop(), and only in THIS
  * process: forked workers do not print, they would flood the screen, one
  * line per connection. main() lets through only these calls:
@@ -176,7 +177,7 @@ static int fetch(const struct sockaddr_storage *addr, const char *request, const
     char response[LAB07_RESPONSE_MAX * 2];
     size_t have = 0;
     long long deadline = sl_now_ms() + RESPONSE_WAIT_MS;
-    int fd = sl_connect_to(sa(addr));
+    int fd = kit_connect_to(sa(addr));
 
     if (fd == -1) {
         *why = "connect() failed";
@@ -517,7 +518,7 @@ static void step2_accept_loop(void)
     const char *why;
 
     printf("\nStep 2: the accept loop\n");
-    int listener = sl_listen_on(&addr, LAB07_BACKLOG);
+    int listener = kit_listen_on(&addr, LAB07_BACKLOG);
     if (listener == -1)
         sl_die("listen on 127.0.0.1:0");
     char text[SL_ADDRSTRLEN];

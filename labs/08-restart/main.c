@@ -49,6 +49,7 @@
 
 #include "lab.h"
 #include "net.h"
+#include "sockets.h"
 #include "netns.h"
 #include "sockdiag.h"
 
@@ -690,7 +691,7 @@ static void run_method(enum method method, int workers, bool own_clients, struct
     row->kernel_rsts = row->kernel_refused = row->syn_retries = row->migrated = -1;
     say("\n== %s: %s\n", method_names[method], method_titles[method]);
 
-    if (!here && sl_enter_private_netns() == 0) {
+    if (!here && kit_enter_private_netns() == 0) {
         row->private_netns = true;
         say("    a network namespace of its own: its own loopback, counters and tcp_migrate_req\n");
     } else {

@@ -166,25 +166,6 @@ bool sl_five_tuple_equal(const struct sl_five_tuple *a, const struct sl_five_tup
            sl_addr_equal((const struct sockaddr *)&a->remote, (const struct sockaddr *)&b->remote);
 }
 
-int sl_five_tuple_of(int fd, struct sl_five_tuple *tuple)
-{
-    socklen_t len;
-    int protocol;
-
-    memset(tuple, 0, sizeof *tuple);
-    len = sizeof protocol;
-    if (getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &protocol, &len) == -1)
-        return -1;
-    tuple->protocol = protocol;
-    len = sizeof tuple->local;
-    if (getsockname(fd, (struct sockaddr *)&tuple->local, &len) == -1)
-        return -1;
-    len = sizeof tuple->remote;
-    if (getpeername(fd, (struct sockaddr *)&tuple->remote, &len) == -1)
-        return -1;
-    return 0;
-}
-
 /*
  * The errno names a socket program meets. strerrorname_np() would do this
  * on glibc 2.32 and later; a table keeps the kit working on older systems
@@ -231,62 +212,6 @@ void sl_die(const char *call)
     exit(1);
 }
 
-int sl_local_port_range(uint16_t *low, uint16_t *high)
-{
-    FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
-    unsigned lo, hi;
-    int n;
-
-    if (f == NULL)
-        return -1;
-    n = fscanf(f, "%u %u", &lo, &hi);
-    fclose(f);
-    if (n != 2 || lo > 65535 || hi > 65535 || lo > hi) {
-        errno = EINVAL;
-        return -1;
-    }
-    *low = (uint16_t)lo;
-    *high = (uint16_t)hi;
-    return 0;
-}
-
-int sl_listen_on(struct sockaddr_storage *addr, int backlog)
-{
-    socklen_t len = sl_addr_len((struct sockaddr *)addr);
-    int fd = socket(addr->ss_family, SOCK_STREAM, 0);
-
-    if (fd == -1)
-        return -1;
-    if (bind(fd, (struct sockaddr *)addr, len) == -1 || listen(fd, backlog) == -1)
-        goto fail;
-    len = sizeof *addr;
-    if (getsockname(fd, (struct sockaddr *)addr, &len) == -1)
-        goto fail;
-    return fd;
-
-fail: {
-    int err = errno;
-    close(fd);
-    errno = err;
-    return -1;
-}
-}
-
-int sl_connect_to(const struct sockaddr *addr)
-{
-    int fd = socket(addr->sa_family, SOCK_STREAM, 0);
-
-    if (fd == -1)
-        return -1;
-    if (connect(fd, addr, sl_addr_len(addr)) == -1) {
-        int err = errno;
-        close(fd);
-        errno = err;
-        return -1;
-    }
-    return fd;
-}
-
 int sl_wait_readable(int fd, int timeout_ms)
 {
     struct pollfd p = { .fd = fd, .events = POLLIN };
@@ -310,17 +235,3 @@ long long sl_now_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int sl_open_fd_count(void)
-{
-    DIR *dir = opendir("/proc/self/fd");
-    struct dirent *e;
-    int count = 0;
-
-    if (dir == NULL)
-        return -1;
-    while ((e = readdir(dir)) != NULL)
-        if (e->d_name[0] != '.')
-            count++;
-    closedir(dir);
-    return count - 1; /* not the descriptor opendir() itself holds */
-}

@@ -75,9 +75,6 @@ void sl_five_tuple_mirror(const struct sl_five_tuple *in, struct sl_five_tuple *
 /* Same protocol and the same addresses and ports on both ends? */
 bool sl_five_tuple_equal(const struct sl_five_tuple *a, const struct sl_five_tuple *b);
 
-/* Read the 5-tuple of a connected socket from the kernel (getsockname, getpeername). */
-int sl_five_tuple_of(int fd, struct sl_five_tuple *tuple);
-
 /* "EADDRINUSE" for EADDRINUSE; "E???" for a number it does not know. */
 const char *sl_errno_name(int err);
 
@@ -88,22 +85,6 @@ void sl_perror(const char *call);
 void sl_die(const char *call) __attribute__((noreturn));
 
 /*
- * The kernel's ephemeral port range (net.ipv4.ip_local_port_range, read
- * from /proc/sys), for this network namespace. Returns 0, or -1.
- */
-int sl_local_port_range(uint16_t *low, uint16_t *high);
-
-/*
- * A listening TCP socket on addr (which may carry port 0: the kernel then
- * picks one; read it back with getsockname). SO_REUSEADDR is not set.
- * Returns the fd, or -1. On success *addr holds the bound address.
- */
-int sl_listen_on(struct sockaddr_storage *addr, int backlog);
-
-/* socket + connect, blocking. Returns the fd, or -1 (nothing left open). */
-int sl_connect_to(const struct sockaddr *addr);
-
-/*
  * Wait until fd is readable (or has an error or EOF) for at most timeout_ms.
  * Returns 1 if ready, 0 on timeout, -1 on error.
  */
@@ -111,12 +92,5 @@ int sl_wait_readable(int fd, int timeout_ms);
 
 /* Milliseconds from a monotonic clock, for deadlines. */
 long long sl_now_ms(void);
-
-/*
- * How many descriptors this process has open (the entries of
- * /proc/self/fd), or -1. The same count before and after a call shows
- * that the call left nothing open.
- */
-int sl_open_fd_count(void);
 
 #endif

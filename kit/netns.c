@@ -13,7 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-int sl_write_text_file(const char *path, const char *text)
+int kit_write_text_file(const char *path, const char *text)
 {
     int fd = open(path, O_WRONLY | O_CLOEXEC);
     ssize_t n;
@@ -50,7 +50,7 @@ static int bring_loopback_up(void)
     return result;
 }
 
-int sl_enter_private_netns(void)
+int kit_enter_private_netns(void)
 {
     if (geteuid() == 0) {
         if (unshare(CLONE_NEWNET) != 0)
@@ -64,11 +64,11 @@ int sl_enter_private_netns(void)
         if (unshare(CLONE_NEWUSER | CLONE_NEWNET) != 0)
             return -1;
         snprintf(map, sizeof map, "0 %u 1", (unsigned)uid);
-        if (sl_write_text_file("/proc/self/setgroups", "deny") != 0 ||
-            sl_write_text_file("/proc/self/uid_map", map) != 0)
+        if (kit_write_text_file("/proc/self/setgroups", "deny") != 0 ||
+            kit_write_text_file("/proc/self/uid_map", map) != 0)
             return -1;
         snprintf(map, sizeof map, "0 %u 1", (unsigned)gid);
-        if (sl_write_text_file("/proc/self/gid_map", map) != 0)
+        if (kit_write_text_file("/proc/self/gid_map", map) != 0)
             return -1;
     }
     return bring_loopback_up();

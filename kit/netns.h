@@ -17,9 +17,9 @@
  * which we are root (so the namespace's sysctls can be written). Returns 0,
  * or -1 with errno set (EPERM, ENOSPC where the machine allows neither).
  */
-int sl_enter_private_netns(void);
+int kit_enter_private_netns(void);
 
 /* Write text to a file such as "/proc/sys/net/ipv4/tcp_migrate_req". Returns 0, or -1 with errno set. */
-int sl_write_text_file(const char *path, const char *text);
+int kit_write_text_file(const char *path, const char *text);
 
 #endif
