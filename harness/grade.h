@@ -47,10 +47,16 @@ struct grade_test {
      */
     const char *needs;
     /*
-     * When the grader runs as root, a test runs the student's code as an
-     * unprivileged user of its own (so a stray kill(-1, SIGKILL) or a fork
-     * bomb stays inside the test). A test that needs root says so here, and
-     * should have `needs = "root"` so it is skipped where root is missing.
+     * When the grader runs as root, a test (and the student's code, in its
+     * subject process: harness/subject.h) runs as an unprivileged user of
+     * its own, so a stray kill(-1, SIGKILL) or a fork bomb stays inside the
+     * test. A test that needs root says so here: it then runs as root of a
+     * user namespace of its own, which is that unprivileged user outside,
+     * with uid 65534 (KIT_NAMESPACE_NOBODY) mapped for setuid(); it can
+     * write the sysctls of its own network namespace (own_netns). The
+     * student's code there keeps only CAP_NET_ADMIN, CAP_SETUID and
+     * CAP_SETGID. Give such a test `needs`, since an ordinary user's
+     * grader cannot map a second uid.
      */
     bool runs_as_root;
     /*

@@ -177,6 +177,15 @@ START_TEST(run_graded_test)
     /* Asked before a user namespace can make us look like root. */
     bool grader_is_root = geteuid() == 0;
 
+    /*
+     * A test that needs root gets it only inside a user namespace of its
+     * own (kit_become_namespace_root): root there, the sandbox user
+     * outside, with the sandbox's neighbour uid as "nobody" for setuid().
+     */
+    if (test->runs_as_root && grader_is_root && kit_become_namespace_root(sandbox_uid, sandbox_uid + 1) != 0) {
+        fprintf(stderr, "runner: no user namespace for a test that needs root: %s\n", strerror(errno));
+        _exit(GRADE_SETUP_FAILED_EXIT);
+    }
     /* Before prepare_test_process() drops root: making one may need it. */
     if (test->own_netns && kit_enter_private_netns() != 0)
         grade_skip("no network namespace can be made here (%s)", sl_errno_name(errno));
@@ -545,7 +554,7 @@ int main(int argc, char **argv)
         report_not_compiled(&res, build_log);
     } else {
         /* A uid far above real users' and the usual subordinate ranges. */
-        sandbox_uid = (uid_t)(1500000000u + (unsigned)getpid() % 1000000u);
+        sandbox_uid = (uid_t)(1500000000u + 2u * ((unsigned)getpid() % 500000u)); /* and + 1: its "nobody" */
         /* Nothing a test starts may ptrace us, whatever its uid. */
         prctl(PR_SET_DUMPABLE, 0);
         /* Orphans of the tests come to us, so reap_leftovers() can end them. */

@@ -79,6 +79,14 @@ static bool in_subject;
 /* A message buffer; static: the subject's own copy after clone(). */
 static unsigned char message[SJ_MAX_MESSAGE];
 
+size_t sj_addr_size(const void *addr)
+{
+    socklen_t len = addr ? sl_addr_len(addr) : 0;
+
+    /* An unknown family: at least the generic struct sockaddr. */
+    return len ? len : sizeof(struct sockaddr);
+}
+
 bool sj_in_subject(void)
 {
     return in_subject;
@@ -120,12 +128,9 @@ static void drop_capabilities(void)
     prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 }
 
-/* Serve calls until the judge goes away. Never returns. */
-static void subject_main(pid_t judge)
+/* This process now runs the student's code for the judge that started it. */
+static void become_student_side(pid_t judge)
 {
-    const pid_t self = getpid();
-    union sj_value values[SJ_MAX_ARGS];
-
     in_subject = true;
     /* Die with the judge (and check it did not die already). */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -134,6 +139,15 @@ static void subject_main(pid_t judge)
     drop_capabilities();
     /* The judge inspects this process (/proc/PID/fd): it must be dumpable. */
     prctl(PR_SET_DUMPABLE, 1);
+}
+
+/* Serve calls until the judge goes away. Never returns. */
+static void subject_main(pid_t judge)
+{
+    const pid_t self = getpid();
+    union sj_value values[SJ_MAX_ARGS];
+
+    become_student_side(judge);
 
     for (;;) {
         ssize_t n = recv(sj.subject_end, message, sizeof message, 0);
@@ -259,6 +273,18 @@ void sj_start(void)
     /* A judge is not dumpable: nothing of the same uid can ptrace it. */
     prctl(PR_SET_DUMPABLE, 0);
     start_subject();
+}
+
+pid_t sj_fork(void)
+{
+    pid_t judge = getpid();
+    pid_t pid;
+
+    fflush(NULL);
+    pid = fork();
+    if (pid == 0 && !in_subject)
+        become_student_side(judge);
+    return pid;
 }
 
 pid_t sj_subject_pid(void)

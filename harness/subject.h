@@ -75,6 +75,9 @@ struct sj_arg {
 #define SJ_OUT(ptr, n) ((struct sj_arg){ .kind = SJ_KIND_OUT, .p = (void *)(ptr), .size = (n) })
 /* Both. */
 #define SJ_INOUT(ptr, n) ((struct sj_arg){ .kind = SJ_KIND_INOUT, .p = (void *)(ptr), .size = (n) })
+/* A socket address whose length is not passed beside it: its family's size. */
+#define SJ_ADDR(addr) SJ_IN(addr, sj_addr_size(addr))
+size_t sj_addr_size(const void *addr);
 /* A function pointer. */
 #define SJ_FUNC(fn) ((struct sj_arg){ .kind = SJ_KIND_FUNC, .f = (void (*)(void))(fn) })
 
@@ -112,6 +115,17 @@ long sj_call(const char *name, sj_runner run, int nargs, ...);
  * descriptors exist before a test counts descriptors.
  */
 void sj_start(void);
+
+/*
+ * fork() a process on the student's side of the boundary: in the child
+ * every contract function runs directly (as in the subject), the child is
+ * dumpable and keeps no capability the subject would not have. For tests
+ * that need a process of their own running the student's code, to signal
+ * it or wait for it. Whatever the child reports (its exit status, bytes on
+ * a pipe) is the student's to forge: check what it did through the kernel.
+ * Returns like fork().
+ */
+pid_t sj_fork(void);
 
 /* The pid of the process that runs the student's code for this process (started if needed). */
 pid_t sj_subject_pid(void);

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
+#include <grp.h>
 #include <unistd.h>
 
 int kit_write_text_file(const char *path, const char *text)
@@ -72,4 +74,58 @@ int kit_enter_private_netns(void)
             return -1;
     }
     return bring_loopback_up();
+}
+
+int kit_become_namespace_root(uid_t root_as, uid_t nobody_as)
+{
+    /*
+     * After unshare() we have no privilege left outside the new namespace,
+     * and mapping two uids needs CAP_SETUID there: a child that stays
+     * behind writes the maps for us.
+     */
+    int go[2], done[2];
+    pid_t self = getpid(), helper;
+    char byte = 0;
+    int status, err = 0;
+
+    if (pipe2(go, O_CLOEXEC) != 0)
+        return -1;
+    if (pipe2(done, O_CLOEXEC) != 0) {
+        err = errno;
+        close(go[0]);
+        close(go[1]);
+        errno = err;
+        return -1;
+    }
+    helper = fork();
+    if (helper == 0) {
+        char path[64], map[96];
+        int ok = read(go[0], &byte, 1) == 1;
+
+        snprintf(map, sizeof map, "0 %u 1\n%u %u 1\n", (unsigned)root_as, KIT_NAMESPACE_NOBODY, (unsigned)nobody_as);
+        snprintf(path, sizeof path, "/proc/%d/uid_map", (int)self);
+        ok = ok && kit_write_text_file(path, map) == 0;
+        snprintf(path, sizeof path, "/proc/%d/gid_map", (int)self);
+        ok = ok && kit_write_text_file(path, map) == 0;
+        byte = ok ? 'y' : 'n';
+        _exit(write(done[1], &byte, 1) == 1 && ok ? 0 : 1);
+    }
+    if (helper == -1 || unshare(CLONE_NEWUSER) != 0)
+        err = errno;
+    /* Tell the helper to go on (or to give up: it then reads end-of-file). */
+    if (err == 0 && write(go[1], "g", 1) != 1)
+        err = errno;
+    close(go[1]);
+    if (helper > 0) {
+        if (read(done[0], &byte, 1) != 1 || byte != 'y')
+            err = err ? err : EPERM;
+        waitpid(helper, &status, 0);
+    }
+    close(go[0]);
+    close(done[0]);
+    close(done[1]);
+    if (err == 0 && (setresgid(0, 0, 0) != 0 || setresuid(0, 0, 0) != 0 || setgroups(0, NULL) != 0))
+        err = errno;
+    errno = err;
+    return err ? -1 : 0;
 }

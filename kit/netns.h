@@ -11,6 +11,8 @@
 #ifndef SOCKLAB_NETNS_H
 #define SOCKLAB_NETNS_H
 
+#include <sys/types.h>
+
 /*
  * Move this process into a new network namespace with its loopback up.
  * As root, a plain network namespace; otherwise a user namespace too, in
@@ -18,6 +20,19 @@
  * or -1 with errno set (EPERM, ENOSPC where the machine allows neither).
  */
 int kit_enter_private_netns(void);
+
+/*
+ * For a grader running as root: move this process into a new user
+ * namespace and become its root, where uid and gid 0 are uid `root_as`
+ * outside and 65534 ("nobody") is `nobody_as`. Root of the namespace may
+ * write the sysctls of a network namespace made inside it and setuid() to
+ * nobody, yet outside it is an unprivileged user that owns nothing of the
+ * machine's. Returns 0, or -1 with errno set.
+ */
+int kit_become_namespace_root(uid_t root_as, uid_t nobody_as);
+
+/* The uid that setuid() to "nobody" gives in such a namespace. */
+#define KIT_NAMESPACE_NOBODY 65534
 
 /* Write text to a file such as "/proc/sys/net/ipv4/tcp_migrate_req". Returns 0, or -1 with errno set. */
 int kit_write_text_file(const char *path, const char *text);
