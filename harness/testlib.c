@@ -263,3 +263,42 @@ void tl_await_connection_gone(const struct sockaddr_storage *local, const struct
             delay_ms *= 2;
     }
 }
+
+/*
+ * Field 3 (state) and 4 (ppid) of /proc/PID/stat. The command name before
+ * them, in parentheses, may hold spaces or ')': read after the last ')'.
+ * Returns false when the process is gone.
+ */
+static bool read_stat(pid_t pid, char *state, int *ppid)
+{
+    char path[64], text[512];
+    bool ok = false;
+    FILE *f;
+
+    if (pid <= 0)
+        return false;
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    f = fopen(path, "r");
+    if (f == NULL)
+        return false;
+    if (fgets(text, sizeof text, f) != NULL && strrchr(text, ')') != NULL)
+        ok = sscanf(strrchr(text, ')') + 1, " %c %d", state, ppid) == 2;
+    fclose(f);
+    return ok;
+}
+
+char tl_process_state(pid_t pid)
+{
+    char state;
+    int ppid;
+
+    return read_stat(pid, &state, &ppid) ? state : 0;
+}
+
+pid_t tl_parent_of(pid_t pid)
+{
+    char state;
+    int ppid;
+
+    return read_stat(pid, &state, &ppid) ? (pid_t)ppid : -1;
+}

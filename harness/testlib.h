@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 #include "grade.h"
 #include "subject.h"
@@ -143,5 +144,19 @@ bool tl_await_connection(const struct sockaddr_storage *local, const struct sock
  */
 void tl_await_connection_gone(const struct sockaddr_storage *local, const struct sockaddr_storage *remote,
                               int timeout_ms, const char *what);
+
+/* ---- processes, as the kernel sees them --------------------------------- */
+
+/*
+ * The state letter of process pid in /proc/PID/stat: 'R' running, 'S'
+ * sleeping, 'Z' a zombie nobody has reaped yet, ...; 0 when there is no
+ * such process (it never existed, or it ended and was reaped). The test
+ * cannot waitpid() for processes the student's code forked (they are the
+ * subject's children, subject.h), so this is how it sees them end.
+ */
+char tl_process_state(pid_t pid);
+
+/* The parent of process pid (the 4th field of /proc/PID/stat), or -1 when it is gone. */
+pid_t tl_parent_of(pid_t pid);
 
 #endif
