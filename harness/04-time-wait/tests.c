@@ -107,6 +107,69 @@ static struct conn open_connection(int listener, const struct sockaddr_storage *
     return c;
 }
 
+/* A client socket bound to ip:port (port 0: the kernel picks), or -1 with errno (EADDRINUSE). */
+static int client_bound_to(const char *ip, uint16_t port, struct sockaddr_storage *bound)
+{
+    struct sockaddr_storage addr = any_port_on(ip);
+    socklen_t len = sizeof *bound;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+    ck_assert_msg(fd != -1, "harness: socket: %s", sl_errno_name(errno));
+    sl_addr_set_port((struct sockaddr *)&addr, port);
+    if (bind(fd, tl_sa(&addr), tl_sa_len(&addr)) == -1) {
+        int err = errno;
+        close(fd);
+        errno = err;
+        return -1;
+    }
+    ck_assert_msg(getsockname(fd, (struct sockaddr *)bound, &len) == 0, "harness: getsockname: %s",
+                  sl_errno_name(errno));
+    return fd;
+}
+
+/*
+ * Two connections whose ends have the same two ports but different
+ * addresses: 127.0.0.3:Q -> 127.0.0.1:P and 127.0.0.4:Q -> 127.0.0.2:P.
+ * Only a search that compares addresses as well as ports tells them apart.
+ * listeners[] receives the two listeners (127.0.0.1:P and 127.0.0.2:P).
+ */
+static void open_twins(struct conn *a, struct conn *b, int listeners[2])
+{
+    for (int attempt = 0; attempt < 20; attempt++) {
+        struct sockaddr_storage first = any_port_on("127.0.0.1"), second = any_port_on("127.0.0.2");
+        struct sockaddr_storage a_end, b_end;
+
+        listeners[0] = kit_listen_on(&first, 16);
+        ck_assert_msg(listeners[0] != -1, "harness: listen on 127.0.0.1: %s", sl_errno_name(errno));
+        sl_addr_set_port((struct sockaddr *)&second, sl_addr_port(tl_sa(&first)));
+        listeners[1] = kit_listen_on(&second, 16);
+        int ca = client_bound_to("127.0.0.3", 0, &a_end);
+        int cb = ca == -1 ? -1 : client_bound_to("127.0.0.4", sl_addr_port(tl_sa(&a_end)), &b_end);
+        if (listeners[1] == -1 || ca == -1 || cb == -1) {
+            /* Someone else holds one of those ports: try another pair. */
+            close(listeners[0]);
+            if (listeners[1] != -1)
+                close(listeners[1]);
+            if (ca != -1)
+                close(ca);
+            continue;
+        }
+        ck_assert_msg(connect(ca, tl_sa(&first), tl_sa_len(&first)) == 0 &&
+                          connect(cb, tl_sa(&second), tl_sa_len(&second)) == 0,
+                      "harness: connect: %s", sl_errno_name(errno));
+        a->client = ca;
+        b->client = cb;
+        a->server = tl_accept(listeners[0], ACCEPT_TIMEOUT_MS);
+        b->server = tl_accept(listeners[1], ACCEPT_TIMEOUT_MS);
+        a->server_end = tl_local_address(a->server, "the accepted socket");
+        b->server_end = tl_local_address(b->server, "the accepted socket");
+        a->client_end = tl_local_address(a->client, "the client");
+        b->client_end = tl_local_address(b->client, "the client");
+        return;
+    }
+    ck_abort_msg("harness: found no free pair of ports for two twin connections");
+}
+
 /* Write a few bytes the other side will have to read before its end-of-file. */
 static void send_last_words(int fd, const char *words)
 {
@@ -428,6 +491,42 @@ static void test_find_time_wait(void)
     close(live.client);
     close(live.server);
     close(listener);
+
+    /* Twins: the same two ports, other addresses. Only b is in TIME_WAIT. */
+    struct conn a, b;
+    int listeners[2];
+    open_twins(&a, &b, listeners);
+    close_in_order(&b, LAB04_SERVER);
+    require_time_wait(&b, LAB04_SERVER);
+    result = lab04_find_time_wait(tl_sa(&a.server_end), tl_sa(&a.client_end), &found);
+    tl_require_success(result, errno, "lab04_find_time_wait on a live connection with a TIME_WAIT twin");
+    ck_assert_msg(result == 0,
+                  "lab04_find_time_wait(%s, %s) returned %d, but that connection is live; the kernel's TIME_WAIT "
+                  "socket is %s -> %s, on the same ports but other addresses: compare the addresses too",
+                  tl_str(&a.server_end, 0), tl_str(&a.client_end, 1), result, tl_str(&b.server_end, 2),
+                  tl_str(&b.client_end, 3));
+    close_in_order(&a, LAB04_SERVER);
+    require_time_wait(&a, LAB04_SERVER);
+    memset(&found, 0, sizeof found);
+    result = lab04_find_time_wait(tl_sa(&a.server_end), tl_sa(&a.client_end), &found);
+    tl_require_success(result, errno, "lab04_find_time_wait with two TIME_WAIT twins");
+    ck_assert_msg(result == 1 && sl_addr_equal(tl_sa(&found.local), tl_sa(&a.server_end)) &&
+                      sl_addr_equal(tl_sa(&found.remote), tl_sa(&a.client_end)),
+                  "lab04_find_time_wait(%s, %s) returned %d with the entry %s -> %s: with two TIME_WAIT sockets on "
+                  "the same ports, the one asked for is the one whose addresses match",
+                  tl_str(&a.server_end, 0), tl_str(&a.client_end, 1), result, tl_str(&found.local, 2),
+                  tl_str(&found.remote, 3));
+    memset(&found, 0, sizeof found);
+    result = lab04_find_time_wait(tl_sa(&b.server_end), tl_sa(&b.client_end), &found);
+    tl_require_success(result, errno, "lab04_find_time_wait with two TIME_WAIT twins");
+    ck_assert_msg(result == 1 && sl_addr_equal(tl_sa(&found.local), tl_sa(&b.server_end)) &&
+                      sl_addr_equal(tl_sa(&found.remote), tl_sa(&b.client_end)),
+                  "lab04_find_time_wait(%s, %s) returned %d with the entry %s -> %s: with two TIME_WAIT sockets on "
+                  "the same ports, the one asked for is the one whose addresses match",
+                  tl_str(&b.server_end, 0), tl_str(&b.client_end, 1), result, tl_str(&found.local, 2),
+                  tl_str(&found.remote, 3));
+    close(listeners[0]);
+    close(listeners[1]);
 }
 
 /* lab04_who_holds_time_wait must say `want` for this connection. */
@@ -465,6 +564,19 @@ static void test_who_holds(void)
     close(live.client);
     close(live.server);
     close(listener);
+
+    /* Twins on the same ports: the server of b closed first, a is live, so nobody holds a's. */
+    struct conn a, b;
+    int listeners[2];
+    open_twins(&a, &b, listeners);
+    close_in_order(&b, LAB04_SERVER);
+    require_time_wait(&b, LAB04_SERVER);
+    require_holder(&a, LAB04_NOBODY,
+                   "a live connection whose twin (the same ports, other addresses) is in TIME_WAIT on the server's side");
+    close(a.client);
+    close(a.server);
+    close(listeners[0]);
+    close(listeners[1]);
 }
 
 static void test_who_holds_ipv6(void)
@@ -525,6 +637,28 @@ static void test_timer_counts_down(void)
     close_in_order(&client_first, LAB04_CLIENT);
     require_timer_between_readings(&client_first, LAB04_CLIENT);
     close(listener);
+
+    /*
+     * Twins on the same ports (other addresses), both in TIME_WAIT, b's
+     * timer at least 100 ms behind a's by the kernel's own readings: the
+     * timer of the wrong twin falls outside a's readings.
+     */
+    struct conn a, b;
+    int listeners[2];
+    struct sl_diag_socket now;
+    open_twins(&a, &b, listeners);
+    close_in_order(&b, LAB04_SERVER);
+    uint32_t b_start = require_time_wait(&b, LAB04_SERVER).expires_ms;
+    long long deadline = sl_now_ms() + 2000;
+    while (kernel_time_wait(&b.server_end, &b.client_end, &now) && now.expires_ms + 100 > b_start &&
+           sl_now_ms() < deadline)
+        usleep(5000);
+    ck_assert_msg(now.expires_ms + 100 <= b_start, "harness: the kernel's TIME_WAIT timer did not run");
+    close_in_order(&a, LAB04_SERVER);
+    require_timer_between_readings(&a, LAB04_SERVER);
+    require_timer_between_readings(&b, LAB04_SERVER);
+    close(listeners[0]);
+    close(listeners[1]);
 }
 
 static void test_timer_enoent(void)
@@ -548,6 +682,21 @@ static void test_timer_enoent(void)
     close(live.client);
     close(live.server);
     close(listener);
+
+    /* Nor has a live connection whose twin (same ports, other addresses) is in TIME_WAIT. */
+    struct conn a, b;
+    int listeners[2];
+    open_twins(&a, &b, listeners);
+    close_in_order(&b, LAB04_SERVER);
+    require_time_wait(&b, LAB04_SERVER);
+    ms = lab04_time_wait_remaining_ms(tl_sa(&a.server_end), tl_sa(&a.client_end));
+    tl_require_failure(ms, errno, ENOENT,
+                       "lab04_time_wait_remaining_ms on a live connection whose twin on the same ports (other "
+                       "addresses) is in TIME_WAIT");
+    close(a.client);
+    close(a.server);
+    close(listeners[0]);
+    close(listeners[1]);
 }
 
 /* ------------------------------------------------------------------ */
