@@ -9,7 +9,9 @@
  *     entry's rqueue), to see which listener the kernel chose;
  *   - which socket each worker process holds (/proc/PID/fd);
  *   - what a real client receives from each worker;
- *   - which processes exist and which are reaped (kill(pid, 0), waitpid()).
+ *   - which processes exist, which are zombies and which are reaped, and who
+ *     their parent is (/proc/PID/stat); what uid and groups a process runs
+ *     with (/proc/PID/status).
  * The harness's own sockets (with or without SO_REUSEPORT) ask the kernel
  * for its verdict on a port: a bind() that must succeed or fail.
  *
@@ -19,6 +21,15 @@
  * port 0 and the others reuse the port it got. Nothing is left to a guessed
  * sleep: the tests poll the kernel's table with a bound. Step 6 is graded
  * with the harness's own workers, so it does not depend on step 5.
+ *
+ * The student's code runs in a process of its own, the subject
+ * (harness/subject.h), which shares this process's descriptors but not its
+ * memory, children or ids. The workers it forks are the subject's children:
+ * the tests find them through /proc and cannot wait for them. The
+ * processes lab05_stop_workers() must signal, reap or leave alone (step 6's
+ * workers and bystander) are forked in the subject too, by the harness's
+ * own code run there with sj_call(). Step 7 reads the subject's ids from
+ * /proc/PID/status.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -32,6 +43,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <grp.h>
 #include <unistd.h>
 
 #include "lab.h"
@@ -82,61 +94,86 @@ static void address(const char *ip, uint16_t port, struct sockaddr_storage *addr
     ck_assert_msg(sl_addr_parse(ip, port, addr, &len) == 0, "harness: bad address %s", ip);
 }
 
-/* The parent of process pid (the 4th field of /proc/PID/stat), or -1. */
-static int parent_of(pid_t pid)
+/*
+ * The student's code runs in the subject process (harness/subject.h), not
+ * in this one: the workers it forks are the subject's children. This test
+ * can neither wait for them nor be their parent; it sees them through the
+ * kernel, in /proc (their parent, their state: alive, a zombie, or gone).
+ */
+static bool is_student_child(pid_t pid)
 {
-    char path[64], text[512];
-    int ppid = -1;
-    FILE *f;
-
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    f = fopen(path, "r");
-    if (f == NULL)
-        return -1;
-    /* The command name may hold spaces or ')': read after the last ')'. */
-    if (fgets(text, sizeof text, f) != NULL && strrchr(text, ')') != NULL)
-        sscanf(strrchr(text, ')') + 1, " %*c %d", &ppid);
-    fclose(f);
-    return ppid;
+    return pid > 1 && tl_parent_of(pid) == sj_subject_pid();
 }
 
-/* Is pid a child of this process (alive, or a zombie not yet reaped)? */
-static bool is_our_child(pid_t pid)
+/* The children of process parent, alive or zombies (from /proc): at most max in pids[]; returns how many. */
+static int children_of(pid_t parent, pid_t *pids, int max)
 {
-    return pid > 1 && parent_of(pid) == getpid();
+    DIR *proc = opendir("/proc");
+    struct dirent *e;
+    int count = 0;
+
+    if (proc == NULL)
+        return 0;
+    while ((e = readdir(proc)) != NULL) {
+        pid_t pid = (pid_t)atoi(e->d_name);
+        if (e->d_name[0] < '1' || e->d_name[0] > '9' || tl_parent_of(pid) != parent)
+            continue;
+        if (count < max)
+            pids[count] = pid;
+        count++;
+    }
+    closedir(proc);
+    return count;
 }
 
 /*
- * End every child process of this test (the student's workers, the
- * harness's own) and reap them. It looks for our children in /proc rather
- * than trusting a pool the student's code filled in: a wrong pid there must
- * never make the harness signal a process that is not ours.
+ * Runs in the subject (through sj_call, as a proxy does): SIGKILL every
+ * child of the subject and reap it, until none is left (a child may fork
+ * again while we look). It is the harness's code, but it runs in the
+ * student's process, so nothing it reports is trusted: a test that needs
+ * the children gone checks /proc afterwards.
  */
-static void end_our_children(void)
+static long run_end_children(const union sj_value *args)
 {
-    /* A child may fork again while we look: look until none is left. */
+    (void)args;
     for (int round = 0; round < 10; round++) {
-        DIR *proc = opendir("/proc");
-        struct dirent *e;
-        int found = 0;
+        pid_t pids[256];
+        int n = children_of(getpid(), pids, 256);
 
-        if (proc == NULL)
+        if (n == 0)
             break;
-        while ((e = readdir(proc)) != NULL) {
-            if (e->d_name[0] < '1' || e->d_name[0] > '9' || !is_our_child((pid_t)atoi(e->d_name)))
+        for (int i = 0; i < n && i < 256; i++)
+            kill(pids[i], SIGKILL);
+        for (int i = 0; i < n && i < 256; i++)
+            while (waitpid(pids[i], NULL, 0) == -1 && errno == EINTR)
                 continue;
-            kill((pid_t)atoi(e->d_name), SIGKILL);
-            found++;
-        }
-        closedir(proc);
-        for (int i = 0; i < found; i++)
-            if (waitpid(-1, NULL, 0) == -1)
-                break;
-        while (waitpid(-1, NULL, WNOHANG) > 0)
-            continue;
-        if (found == 0)
-            break;
     }
+    return 0;
+}
+
+/*
+ * End every process the student's code (or the harness, on its side)
+ * started in this test, and reap them. It finds them in /proc rather than
+ * trusting a pool the student's code filled in: a wrong pid there must
+ * never make the harness signal a process that is not the test's.
+ */
+static void end_student_processes(void)
+{
+    sj_call("the harness's clean-up (ending the workers)", run_end_children, 0);
+}
+
+/*
+ * The same from this process, for a test that is failing: SIGKILL only
+ * (reaping needs the subject, which may be the reason the test fails);
+ * the runner reaps them once the test has ended.
+ */
+static void kill_student_processes(void)
+{
+    pid_t pids[256];
+    int n = children_of(sj_subject_pid(), pids, 256);
+
+    for (int i = 0; i < n && i < 256; i++)
+        kill(pids[i], SIGKILL);
 }
 
 /* Fail the test, after ending every process it started. */
@@ -150,7 +187,7 @@ static void fail_test(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(message, sizeof message, fmt, ap);
     va_end(ap);
-    end_our_children();
+    kill_student_processes();
     ck_abort_msg("%s", message);
     abort(); /* not reached */
 }
@@ -403,25 +440,13 @@ static bool holds_inode(pid_t pid, uint64_t inode)
     return false;
 }
 
-/*
- * Before a test forks: SIGTERM back to its default action. The test
- * process inherits a SIGTERM handler from Check (the runner's library): it
- * signals the handler's own process group and the test's. A worker that
- * inherited it would, on SIGTERM, signal the test too instead of simply
- * ending, as a worker does outside the grader.
- */
-static void default_sigterm(void)
-{
-    signal(SIGTERM, SIG_DFL);
-}
-
 /* Check the pool the student's lab05_start_workers() filled in. */
 static void require_pool(const struct lab05_pool *pool, int n)
 {
     if (pool->nworkers != n)
         fail_test("lab05_start_workers(n = %d) returned 0 but pool->nworkers is %d", n, pool->nworkers);
     for (int k = 0; k < n; k++) {
-        if (!is_our_child(pool->pids[k]))
+        if (!is_student_child(pool->pids[k]))
             fail_test("pool->pids[%d] = %d is not a child process of the caller: each worker must be fork()ed by "
                       "lab05_start_workers", k, (int)pool->pids[k]);
         for (int j = 0; j < k; j++)
@@ -480,8 +505,10 @@ static size_t read_answer(int fd, char *buf, size_t size, long long deadline)
 /*
  * The harness's own workers, for step 6: n children in a process group of
  * their own, each with its own SO_REUSEPORT listener on addr, accepting and
- * closing connections. The child runs no Check code: it must never report
- * a result of its own.
+ * closing connections. lab05_stop_workers() must signal and reap them, so
+ * they must be children of the process it runs in, the subject: the test
+ * forks them there, through sj_call() as a proxy would (run_harness_workers).
+ * A worker runs no Check code: it must never report a result of its own.
  */
 static void harness_worker(const struct sockaddr_storage *addr, pid_t group) __attribute__((noreturn));
 
@@ -490,6 +517,8 @@ static void harness_worker(const struct sockaddr_storage *addr, pid_t group)
     int on = 1;
     int fd = socket(addr->ss_family, SOCK_STREAM, 0);
 
+    /* A worker ends on SIGTERM, whatever the subject inherited. */
+    signal(SIGTERM, SIG_DFL);
     setpgid(0, group);
     if (fd == -1 || setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof on) == -1 ||
         bind(fd, sa(addr), sa_len(addr)) == -1 || listen(fd, LAB05_BACKLOG) == -1)
@@ -501,16 +530,17 @@ static void harness_worker(const struct sockaddr_storage *addr, pid_t group)
     }
 }
 
-static void harness_start_workers(const struct sockaddr_storage *addr, int n, struct lab05_pool *pool)
+/* In the subject: fork the workers (a[0] the address, a[1] n) and fill in the pool (a[2]). */
+static long run_harness_workers(const union sj_value *a)
 {
-    struct sl_diag_socket listening[LAB05_MAX_WORKERS];
+    const struct sockaddr_storage *addr = a[0].p;
+    struct lab05_pool *pool = a[2].p;
 
-    default_sigterm();
     memset(pool, 0, sizeof *pool);
-    for (int k = 0; k < n; k++) {
+    for (int k = 0; k < (int)a[1].i; k++) {
         pid_t pid = fork();
         if (pid == -1)
-            fail_test("harness: fork: %s", sl_errno_name(errno));
+            return -1;
         if (pid == 0)
             harness_worker(addr, pool->pgid);
         pool->pids[pool->nworkers++] = pid;
@@ -519,6 +549,24 @@ static void harness_start_workers(const struct sockaddr_storage *addr, int n, st
         /* The child makes the same call: whichever runs first sets the group. */
         setpgid(pid, pool->pgid);
     }
+    return 0;
+}
+
+static void harness_start_workers(const struct sockaddr_storage *addr, int n, struct lab05_pool *pool)
+{
+    struct sl_diag_socket listening[LAB05_MAX_WORKERS];
+
+    long result = sj_call("the harness's own workers", run_harness_workers, 3, SJ_IN(addr, sizeof *addr),
+                          SJ_INT(n), SJ_OUT(pool, sizeof *pool));
+    if (result != 0)
+        fail_test("harness: cannot fork its own workers: %s", sl_errno_name(errno));
+    /* The pool came back from the student's process: check it with the kernel. */
+    if (pool->nworkers != n || pool->pgid <= 1 || pool->pgid == getpgid(sj_subject_pid()))
+        fail_test("harness: its own workers came back as %d in group %d", pool->nworkers, (int)pool->pgid);
+    for (int k = 0; k < n; k++)
+        if (!is_student_child(pool->pids[k]) || getpgid(pool->pids[k]) != pool->pgid)
+            fail_test("harness: its own worker %d (pid %d) is not a child of the subject in group %d", k,
+                      (int)pool->pids[k], (int)pool->pgid);
     if (wait_for_listeners(addr, n, listening, LAB05_MAX_WORKERS) != n)
         fail_test("harness: its own %d workers did not all listen on %s", n, tl_str(addr, 0));
 }
@@ -526,7 +574,9 @@ static void harness_start_workers(const struct sockaddr_storage *addr, int n, st
 /*
  * Let the process open only `room` more descriptors (a new descriptor
  * takes the lowest free number, so the soft limit goes just above the
- * room-th free one). *saved receives the old limit.
+ * room-th free one). *saved receives the old limit. The limit is set for
+ * the subject too (sj_setrlimit), where the student's code opens them: it
+ * shares this process's descriptor table, so the numbers are the same.
  */
 static void limit_fd_room(int room, struct rlimit *saved)
 {
@@ -539,7 +589,7 @@ static void limit_fd_room(int room, struct rlimit *saved)
             room--;
     lower = *saved;
     lower.rlim_cur = (rlim_t)fd + 1;
-    ck_assert_msg(setrlimit(RLIMIT_NOFILE, &lower) == 0, "harness: setrlimit: %s", sl_errno_name(errno));
+    ck_assert_msg(sj_setrlimit(RLIMIT_NOFILE, &lower) == 0, "harness: setrlimit: %s", sl_errno_name(errno));
 }
 
 /* ------------------------------------------------------------------ */
@@ -735,7 +785,7 @@ static void test_pair_all_or_nothing(void)
     limit_fd_room(1, &saved);
     result = lab05_listener_pair(sa(&addr), sa_len(&addr), fds);
     err = errno;
-    ck_assert_msg(setrlimit(RLIMIT_NOFILE, &saved) == 0, "harness: setrlimit: %s", sl_errno_name(errno));
+    ck_assert_msg(sj_setrlimit(RLIMIT_NOFILE, &saved) == 0, "harness: setrlimit: %s", sl_errno_name(errno));
     if (result == 0)
         close_all(fds, 2);
     require_failure(result, err, EMFILE, "lab05_listener_pair with room for one descriptor");
@@ -985,7 +1035,10 @@ static int start_and_wait(int n, struct sockaddr_storage *addr, struct lab05_poo
 {
     int reserved = reserve_for_workers(addr);
 
-    default_sigterm();
+    /* The workers are forked by the subject and inherit its signal
+     * dispositions: SIGTERM's default action (the runner put it back
+     * before the subject started), so SIGTERM simply ends a worker, as
+     * it does outside the grader. */
     memset(pool, 0, sizeof *pool);
     int result = lab05_start_workers(sa(addr), sa_len(addr), n, pool);
     require_success(result, errno, "lab05_start_workers");
@@ -1001,9 +1054,10 @@ static void test_workers_own_listeners(void)
     struct sl_diag_socket listening[LAB05_MAX_WORKERS];
     int reserved = start_and_wait(WORKERS, &addr, &pool, listening);
 
-    /* This process holds none of them... */
+    /* The process that called lab05_start_workers (the subject, whose
+     * descriptor table this one shares) holds none of them... */
     for (int i = 0; i < WORKERS; i++)
-        if (holds_inode(getpid(), listening[i].inode))
+        if (holds_inode(sj_subject_pid(), listening[i].inode))
             fail_test("the process that called lab05_start_workers holds a listener of the group itself: "
                       "only the workers should");
 
@@ -1024,7 +1078,7 @@ static void test_workers_own_listeners(void)
                       (int)pool.pids[k], owned, WORKERS, tl_str(&addr, 0));
     }
 
-    end_our_children();
+    end_student_processes();
     close(reserved);
 }
 
@@ -1067,7 +1121,7 @@ static void test_workers_answer(void)
                       "connections over every listener of the group", k, WORKER_CONNECTIONS, served[0], served[1],
                       served[2], served[3]);
 
-    end_our_children();
+    end_student_processes();
     close(reserved);
 }
 
@@ -1081,26 +1135,37 @@ static void test_workers_process_group(void)
     if (pool.pgid != pool.pids[0])
         fail_test("pool->pgid is %d; the workers' group is named after worker 0, pid %d", (int)pool.pgid,
                   (int)pool.pids[0]);
-    if (pool.pgid == getpgrp())
+    if (pool.pgid == getpgid(sj_subject_pid()))
         fail_test("the workers are in the caller's own process group: a signal to their group would reach the caller");
     for (int k = 0; k < 3; k++)
         if (getpgid(pool.pids[k]) != pool.pgid)
             fail_test("worker %d (pid %d) is in process group %d, not in the workers' group %d", k, (int)pool.pids[k],
                       (int)getpgid(pool.pids[k]), (int)pool.pgid);
-    end_our_children();
+    end_student_processes();
 
-    /* n out of range: EINVAL, and no process started. */
+    /* n out of range: EINVAL, and no process started: no child of the
+     * subject (alive, or a zombie) that was not there before the call. */
     static const int bad[] = { 0, LAB05_MAX_WORKERS + 1 };
     for (size_t i = 0; i < 2; i++) {
         char call[64];
+        pid_t before[64], after[64];
+        int nbefore = children_of(sj_subject_pid(), before, 64);
         int result = lab05_start_workers(sa(&addr), sa_len(&addr), bad[i], &pool);
         int err = errno;
-        bool started = waitpid(-1, NULL, WNOHANG) != -1;
+        int nafter = children_of(sj_subject_pid(), after, 64);
+        bool started = false;
+        for (int j = 0; j < nafter && j < 64; j++) {
+            bool old = false;
+            for (int m = 0; m < nbefore && m < 64; m++)
+                old |= before[m] == after[j];
+            started |= !old;
+        }
         snprintf(call, sizeof call, "lab05_start_workers(n = %d)", bad[i]);
         require_failure(result, err, EINVAL, call);
         if (started)
             fail_test("%s failed but started a process", call);
     }
+    end_student_processes();
     close(reserved);
 }
 
@@ -1111,22 +1176,22 @@ static void test_workers_process_group(void)
 /*
  * A worker that still exists after lab05_stop_workers(): ended but never
  * reaped (a zombie), or still running? It may be ending right now, so
- * watch it for a moment (reaping it, to find out, is the harness's own
- * clean-up). Returns the explanation.
+ * watch its state in /proc for a moment. Returns the explanation.
  */
 static const char *leftover_kind(pid_t pid)
 {
     long long deadline = sl_now_ms() + WAIT_MS / 4;
 
-    while (sl_now_ms() < deadline) {
-        pid_t got = waitpid(pid, NULL, WNOHANG);
-        if (got == pid)
+    for (;;) {
+        char state = tl_process_state(pid);
+        if (state == 'Z')
             return "it had ended but was never reaped (a zombie): waitpid() each worker";
-        if (got == -1)
-            return "and it is not even our child";
+        if (state == 0)
+            return "it was still ending when the function returned: waitpid() each worker until it has ended";
+        if (sl_now_ms() >= deadline)
+            return "and it is still running: was SIGTERM sent to the workers' whole group (kill with -pgid)?";
         poll(NULL, 0, 5);
     }
-    return "and it is still running: was SIGTERM sent to the workers' whole group (kill with -pgid)?";
 }
 
 /* After lab05_stop_workers: no worker exists, none is a zombie, no listener is left. */
@@ -1136,7 +1201,7 @@ static void require_all_gone(const struct lab05_pool *pids, const struct sockadd
 
     for (int k = 0; k < pids->nworkers; k++) {
         pid_t pid = pids->pids[k];
-        if (kill(pid, 0) == 0)
+        if (tl_process_state(pid) != 0)
             fail_test("worker %d (pid %d) still exists after lab05_stop_workers returned: %s", k, (int)pid,
                       leftover_kind(pid));
     }
@@ -1150,6 +1215,7 @@ static void test_stop_reaps_all(void)
 {
     struct sockaddr_storage addr;
     struct lab05_pool pool, started;
+    pid_t left[8];
     int reserved = reserve_for_workers(&addr);
 
     harness_start_workers(&addr, 3, &pool);
@@ -1157,8 +1223,8 @@ static void test_stop_reaps_all(void)
     int result = lab05_stop_workers(&pool);
     require_success(result, errno, "lab05_stop_workers");
     require_all_gone(&started, &addr);
-    if (waitpid(-1, NULL, WNOHANG) != -1 || errno != ECHILD)
-        fail_test("after lab05_stop_workers the caller still has a child to reap");
+    if (children_of(sj_subject_pid(), left, 8) != 0)
+        fail_test("after lab05_stop_workers the caller still has a child to reap (pid %d)", (int)left[0]);
     if (pool.nworkers != 0)
         fail_test("pool->nworkers is %d after lab05_stop_workers; it should be 0", pool.nworkers);
 
@@ -1168,33 +1234,46 @@ static void test_stop_reaps_all(void)
     close(reserved);
 }
 
+/*
+ * In the subject: fork a child that is not a worker and only waits, in
+ * the subject's own process group; returns its pid.
+ */
+static long run_bystander(const union sj_value *args)
+{
+    (void)args;
+    pid_t pid = fork();
+    if (pid == 0) {
+        signal(SIGTERM, SIG_DFL); /* a SIGTERM meant for the workers would end it */
+        for (;;)
+            pause();
+    }
+    return pid;
+}
+
 static void test_stop_only_workers(void)
 {
     struct sockaddr_storage addr;
     struct lab05_pool pool, started;
     int reserved = reserve_for_workers(&addr);
 
-    /* A child of the caller that is not a worker, in the caller's own group. */
-    default_sigterm();
-    pid_t bystander = fork();
-    if (bystander == -1)
-        fail_test("harness: fork: %s", sl_errno_name(errno));
-    if (bystander == 0) {
-        for (;;)
-            pause();
-    }
+    /* A child of the caller that is not a worker, in the caller's own
+     * group, and older than the workers: a wait() for any child would
+     * meet it first. */
+    pid_t bystander = (pid_t)sj_call("the harness's bystander child", run_bystander, 0);
+    if (!is_student_child(bystander))
+        fail_test("harness: cannot fork a child in the subject (got pid %d)", (int)bystander);
 
     harness_start_workers(&addr, 3, &pool);
     started = pool;
     int result = lab05_stop_workers(&pool);
     require_success(result, errno, "lab05_stop_workers");
     require_all_gone(&started, &addr);
-    if (waitpid(bystander, NULL, WNOHANG) != 0)
-        fail_test("lab05_stop_workers ended or reaped a child that is not a worker: signal the workers' group "
-                  "and waitpid() the workers' pids only");
+    char state = tl_process_state(bystander);
+    if (state == 0 || state == 'Z' || !is_student_child(bystander))
+        fail_test("lab05_stop_workers %s a child that is not a worker: signal the workers' group and waitpid() "
+                  "the workers' pids only", state == 0 ? "reaped" : "ended");
 
-    kill(bystander, SIGKILL);
-    waitpid(bystander, NULL, 0);
+    end_student_processes();
     close(reserved);
 }
 
@@ -1202,28 +1281,115 @@ static void test_stop_only_workers(void)
 /* Step 7: The same-owner rule                                          */
 /* ------------------------------------------------------------------ */
 
+/*
+ * Can this test switch to a second user, KIT_NAMESPACE_NOBODY? As root, the
+ * runner put it in a user namespace of its own where that uid is mapped; an
+ * ordinary user's grader cannot (and in a namespace made by an ordinary
+ * user only uid 0 is mapped). Found out by trying it, in a child that does
+ * nothing else. Returns 0, or the errno of the call that failed.
+ */
+static int switch_user_error(void)
+{
+    int status;
+    pid_t probe = fork();
+
+    if (probe == -1)
+        fail_test("harness: fork: %s", sl_errno_name(errno));
+    if (probe == 0) {
+        gid_t group = 0;
+        if (setgroups(1, &group) != 0 || setgroups(0, NULL) != 0 || setgid(KIT_NAMESPACE_NOBODY) != 0 ||
+            setuid(KIT_NAMESPACE_NOBODY) != 0)
+            _exit(errno & 0x7f);
+        _exit(0);
+    }
+    if (waitpid(probe, &status, 0) != probe || !WIFEXITED(status))
+        fail_test("harness: the probe for setuid() did not end normally");
+    return WEXITSTATUS(status);
+}
+
+/* The ids of process pid as the kernel has them (/proc/PID/status: real, effective, saved, filesystem). */
+struct process_ids {
+    unsigned uid[4], gid[4];
+    int ngroups; /* supplementary groups */
+};
+
+static struct process_ids ids_of(pid_t pid)
+{
+    struct process_ids ids = { .ngroups = -1 };
+    char path[64], line[1024];
+    int found = 0;
+    FILE *f;
+
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    f = fopen(path, "r");
+    if (f == NULL)
+        fail_test("cannot read %s (%s): has the process ended?", path, sl_errno_name(errno));
+    while (fgets(line, sizeof line, f) != NULL) {
+        if (sscanf(line, "Uid: %u %u %u %u", &ids.uid[0], &ids.uid[1], &ids.uid[2], &ids.uid[3]) == 4) {
+            found++;
+        } else if (sscanf(line, "Gid: %u %u %u %u", &ids.gid[0], &ids.gid[1], &ids.gid[2], &ids.gid[3]) == 4) {
+            found++;
+        } else if (strncmp(line, "Groups:", 7) == 0) {
+            /* "Groups:\t0 27 \n": count the numbers. */
+            int n = 0, used;
+            unsigned group;
+            for (const char *p = line + 7; sscanf(p, "%u%n", &group, &used) == 1; p += used)
+                n++;
+            ids.ngroups = n;
+            found++;
+        }
+    }
+    fclose(f);
+    if (found != 3)
+        fail_test("harness: %s has no Uid:, Gid: and Groups: lines", path);
+    return ids;
+}
+
+static bool all_four(const unsigned *ids, unsigned want)
+{
+    return ids[0] == want && ids[1] == want && ids[2] == want && ids[3] == want;
+}
+
 static void test_owner_fixed_at_socket(void)
 {
     struct sockaddr_storage addr;
     struct sl_diag_socket listening[4];
-    gid_t groups[4];
+    const unsigned user = KIT_NAMESPACE_NOBODY;
 
-    if (geteuid() != 0)
-        grade_skip("the same-owner rule needs setuid() to another user: grade as root (sudo make grade LAB=5)");
+    int err = switch_user_error();
+    if (err != 0)
+        grade_skip("the same-owner rule needs a second user to setuid() to (uid %u), and this grader cannot switch "
+                   "users (%s): grade as root (sudo make grade LAB=5)", user, sl_errno_name(err));
 
-    /* A user of our own, far above real users: not in /etc/passwd. */
-    uid_t user = (uid_t)(1400000000u + (unsigned)getpid() % 1000000u);
+    /*
+     * The student's code runs in the subject: give it a supplementary
+     * group, as root usually has, so that the test sees whether
+     * setgroups(0, NULL) dropped it. The subject restarts with this
+     * process's ids (sj_restart), then the kernel must confirm them.
+     */
+    gid_t root_group = 0;
+    ck_assert_msg(setgroups(1, &root_group) == 0, "harness: setgroups: %s", sl_errno_name(errno));
+    sj_restart();
+    pid_t subject = sj_subject_pid();
+    struct process_ids ids = ids_of(subject);
+    ck_assert_msg(all_four(ids.uid, 0) && all_four(ids.gid, 0) && ids.ngroups == 1,
+                  "harness: the subject is not root with one supplementary group");
 
     /* root's group on 127.0.0.1:P. */
     int root_listener = harness_on_new_port("127.0.0.1", WITH_REUSEPORT, true, &addr);
 
     int fd = lab05_listener_then_drop(sa(&addr), sa_len(&addr), user, user);
     require_success(fd, errno, "lab05_listener_then_drop (as root)");
-    if (getuid() != user || geteuid() != user || getgid() != user || getegid() != user)
-        fail_test("after lab05_listener_then_drop the process runs as uid %u/%u gid %u/%u, expected %u everywhere",
-                  getuid(), geteuid(), getgid(), getegid(), user);
-    if (getgroups(4, groups) != 0)
-        fail_test("after lab05_listener_then_drop the process still has supplementary groups: setgroups(0, NULL)");
+
+    /* What the process runs as now: the kernel's word, in /proc. */
+    ids = ids_of(subject);
+    if (!all_four(ids.uid, user) || !all_four(ids.gid, user))
+        fail_test("after lab05_listener_then_drop the process runs as uid %u/%u/%u gid %u/%u/%u (real, effective, "
+                  "saved), expected %u everywhere", ids.uid[0], ids.uid[1], ids.uid[2], ids.gid[0], ids.gid[1],
+                  ids.gid[2], user);
+    if (ids.ngroups != 0)
+        fail_test("after lab05_listener_then_drop the process still has %d supplementary group(s): "
+                  "setgroups(0, NULL)", ids.ngroups);
 
     /* The kernel: both listeners in one group, both owned by root. */
     int n = listeners_on(&addr, listening, 4);
