@@ -8,13 +8,20 @@
  * end-of-file, and never a reset. What the kernel says is checked too: how
  * many LISTEN sockets are on the port (sock_diag), which process holds
  * which (/proc/PID/fd), what each worker's epoll instance watches
- * (/proc/PID/fdinfo), and which workers are left (waitpid()).
+ * (/proc/PID/fdinfo), and which workers are left, running or as zombies
+ * (/proc/PID/stat).
+ *
+ * Your code runs in a process of its own, the "subject" (harness/subject.h),
+ * which shares the test's descriptors but not its memory; the workers your
+ * code forks are the subject's children, not the test's, so the test sees
+ * them through /proc, never with waitpid().
  *
  * Each step is graded on its own as far as possible: the tests of steps 2
  * and 4 fork the workers themselves and run your loop in them; the tests of
  * steps 3 and 5 run a worker loop of the grader's own in the workers your
  * code starts; the tests of step 6 hand your lab07_stop() workers the grader
- * started. The last test runs every model, all your code, end to end.
+ * started in your process, so they are its children to reap. The last test
+ * runs every model, all your code, end to end.
  *
  * Ports are always picked by the kernel (port 0), so two graders can run at
  * once. No test sleeps a guessed time: every wait polls with a bound, and a
@@ -102,11 +109,53 @@ static void watch_workers(const pid_t *pids, int n)
         watched_pids[k] = pids[k];
 }
 
-/* Has worker pid ended? Fills info; never reaps it (WNOWAIT). */
-static bool worker_ended(pid_t pid, siginfo_t *info)
+/*
+ * The wait status a zombie left (field 52 of /proc/PID/stat, exit_code), or
+ * -1 when it cannot be read (a kernel before 3.5, or the process is gone).
+ */
+static int zombie_status(pid_t pid)
 {
-    memset(info, 0, sizeof *info);
-    return waitid(P_PID, (id_t)pid, info, WEXITED | WNOHANG | WNOWAIT) == 0 && info->si_pid == pid;
+    char path[64], text[1024];
+    int status = -1;
+
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return -1;
+    if (fgets(text, sizeof text, f) != NULL && strrchr(text, ')') != NULL) {
+        /* Fields 3 (state) to 52 (exit_code) follow the command name's last ')'. */
+        char *save, *field = strtok_r(strrchr(text, ')') + 1, " \n", &save);
+        for (int number = 3; field != NULL && number < 52; number++)
+            field = strtok_r(NULL, " \n", &save);
+        if (field != NULL)
+            status = atoi(field);
+    }
+    fclose(f);
+    return status;
+}
+
+/*
+ * Has worker pid ended? Never reaps it. *status gets its wait status, or
+ * -1 when unknown. A worker the grader forked is the test's child (waitid()
+ * with WNOWAIT); one your code forked is the subject's, and the kernel
+ * shows it ended as a zombie ('Z') or, once reaped, as gone.
+ */
+static bool worker_ended(pid_t pid, int *status)
+{
+    siginfo_t info;
+
+    *status = -1;
+    memset(&info, 0, sizeof info);
+    if (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0) {
+        if (info.si_pid != pid)
+            return false;
+        *status = info.si_code == CLD_EXITED ? W_EXITCODE(info.si_status, 0) : info.si_status & 0x7f;
+        return true;
+    }
+    char state = tl_process_state(pid);
+    if (state == 'Z')
+        *status = zombie_status(pid);
+    return state == 0 || state == 'Z' || state == 'X';
 }
 
 /* Exit status 38 is how the grader's children report ENOSYS from your loop. */
@@ -116,20 +165,22 @@ static bool worker_ended(pid_t pid, siginfo_t *info)
 static const char *dead_worker_note(void)
 {
     static char note[200];
-    siginfo_t info;
+    int status;
 
     note[0] = '\0';
     for (int k = 0; k < watched_count; k++) {
-        if (!worker_ended(watched_pids[k], &info))
+        if (!worker_ended(watched_pids[k], &status))
             continue;
-        if (info.si_code == CLD_EXITED)
+        if (status == -1)
+            snprintf(note, sizeof note, " (worker %d, pid %d, has ended)", k, (int)watched_pids[k]);
+        else if (WIFEXITED(status))
             snprintf(note, sizeof note, " (worker %d, pid %d, has exited with status %d%s)", k,
-                     (int)watched_pids[k], info.si_status,
-                     info.si_status == ENOSYS_EXIT ? ": its loop returned -1 with ENOSYS, not written yet" : "");
+                     (int)watched_pids[k], WEXITSTATUS(status),
+                     WEXITSTATUS(status) == ENOSYS_EXIT ? ": its loop returned -1 with ENOSYS, not written yet" : "");
         else
             snprintf(note, sizeof note, " (worker %d, pid %d, was killed by signal %d, %s)", k, (int)watched_pids[k],
-                     info.si_status, info.si_status == SIGPIPE ? "SIGPIPE: send() without MSG_NOSIGNAL?"
-                                                                : strsignal(info.si_status));
+                     WTERMSIG(status), WTERMSIG(status) == SIGPIPE ? "SIGPIPE: send() without MSG_NOSIGNAL?"
+                                                                    : strsignal(WTERMSIG(status)));
         break;
     }
     return note;
@@ -137,24 +188,35 @@ static const char *dead_worker_note(void)
 
 static bool all_watched_ended(void)
 {
-    siginfo_t info;
+    int status;
 
     for (int k = 0; k < watched_count; k++)
-        if (!worker_ended(watched_pids[k], &info))
+        if (!worker_ended(watched_pids[k], &status))
             return false;
     return watched_count > 0;
 }
 
-/* SIGKILL and reap: the grader's own clean-up, whatever step 6 does. */
+/*
+ * SIGKILL and reap: the grader's own clean-up, whatever step 6 does. The
+ * test reaps the workers it forked; those of the subject it waits (bounded)
+ * to see dead, and the runner reaps them when the test ends.
+ */
 static void kill_and_reap(const pid_t *pids, int n)
 {
     for (int k = 0; k < n; k++)
         if (pids[k] > 0)
             kill(pids[k], SIGKILL);
-    for (int k = 0; k < n; k++)
-        if (pids[k] > 0)
-            while (waitpid(pids[k], NULL, 0) == -1 && errno == EINTR)
-                continue;
+    for (int k = 0; k < n; k++) {
+        if (pids[k] <= 0)
+            continue;
+        pid_t got;
+        while ((got = waitpid(pids[k], NULL, 0)) == -1 && errno == EINTR)
+            continue;
+        long long deadline = sl_now_ms() + RESPONSE_WAIT_MS;
+        while (got == -1 && tl_process_state(pids[k]) != 0 && tl_process_state(pids[k]) != 'Z' &&
+               sl_now_ms() < deadline)
+            poll(NULL, 0, 2);
+    }
     watched_count = 0;
 }
 
@@ -517,23 +579,13 @@ static void await_workers_waiting(const pid_t *pids, int n)
             poll(NULL, 0, 2);
 }
 
-/* Is pid a child of this process (running or a zombie)? */
-static bool is_my_child(pid_t pid)
+/*
+ * Is pid a child (running or a zombie) of the process that runs your code?
+ * That is the subject (harness/subject.h), not the test process.
+ */
+static bool is_child_of_caller(pid_t pid)
 {
-    char path[64], buf[512];
-    int parent = -1;
-
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    FILE *f = fopen(path, "r");
-    if (f == NULL)
-        return false;
-    if (fgets(buf, sizeof buf, f) != NULL) {
-        char *paren = strrchr(buf, ')');
-        if (paren)
-            sscanf(paren + 1, " %*c %d", &parent);
-    }
-    fclose(f);
-    return parent == getpid();
+    return tl_parent_of(pid) == sj_subject_pid();
 }
 
 /* ------------------------------------------------------------------ */
@@ -592,22 +644,79 @@ static int stubborn_loop(int listen_fd, int worker, const struct lab07_config *c
 }
 
 /*
- * The grader forks n workers itself, each running loop on listen_fd.
- * A worker whose loop returns exits with ENOSYS_EXIT for ENOSYS (the
- * skeleton), 1 otherwise.
+ * The body of worker k of n: run loop on listen_fd, then end. A worker
+ * whose loop returns exits with ENOSYS_EXIT for ENOSYS (the skeleton), 1
+ * otherwise.
  */
-static void fork_workers(int listen_fd, int n, lab07_worker_loop loop, pid_t *pids)
+static void run_worker(int listen_fd, int k, int n, lab07_worker_loop loop) __attribute__((noreturn));
+
+static void run_worker(int listen_fd, int k, int n, lab07_worker_loop loop)
 {
     static struct lab07_config config;
 
     config = plain_config(n);
+    loop(listen_fd, k, &config);
+    _exit(errno == ENOSYS ? ENOSYS_EXIT : 1);
+}
+
+/*
+ * The grader forks n workers itself, each running loop on listen_fd. They
+ * are on your side of the boundary (sj_fork()): your loop runs in them, and
+ * the test can read their /proc files. They are the test's own children:
+ * the test reaps them.
+ */
+static void fork_workers(int listen_fd, int n, lab07_worker_loop loop, pid_t *pids)
+{
+    for (int k = 0; k < n; k++) {
+        pids[k] = sj_fork();
+        require(pids[k] != -1, "harness: fork: %s", sl_errno_name(errno));
+        if (pids[k] == 0)
+            run_worker(listen_fd, k, n, loop);
+    }
+    watch_workers(pids, n);
+}
+
+/*
+ * Runs in the subject (sj_call()): fork a[1] workers running the grader's
+ * loop a[2] on listen_fd a[0]; their pids into a[3]. So they are children
+ * of the process that runs your code, for your lab07_stop() to reap.
+ */
+static long run_plant_workers(const union sj_value *a)
+{
+    int listen_fd = (int)a[0].i, n = (int)a[1].i;
+    lab07_worker_loop loop = (lab07_worker_loop)a[2].f;
+    pid_t *pids = a[3].p;
+
     for (int k = 0; k < n; k++) {
         pids[k] = fork();
-        require(pids[k] != -1, "harness: fork: %s", sl_errno_name(errno));
-        if (pids[k] == 0) {
-            loop(listen_fd, k, &config);
-            _exit(errno == ENOSYS ? ENOSYS_EXIT : 1);
-        }
+        if (pids[k] == -1)
+            return -1;
+        if (pids[k] == 0)
+            run_worker(listen_fd, k, n, loop);
+    }
+    return 0;
+}
+
+/*
+ * The grader's workers, forked by the process that runs your code (for
+ * step 6). What that process sends back is only a list of pids, which the
+ * kernel must confirm: each a child of it, all different, each holding
+ * the listener.
+ */
+static void plant_workers(int listen_fd, int n, lab07_worker_loop loop, pid_t *pids)
+{
+    uint64_t inode = tl_kernel_view(listen_fd, "the grader's listener").inode;
+
+    memset(pids, 0, (size_t)n * sizeof *pids);
+    long result = sj_call("the grader's own worker start", run_plant_workers, 4, SJ_INT(listen_fd), SJ_INT(n),
+                          SJ_FUNC(loop), SJ_OUT(pids, (size_t)n * sizeof *pids));
+    require(result == 0, "harness: cannot fork the workers: %s", sl_errno_name(errno));
+    for (int k = 0; k < n; k++) {
+        require(pids[k] > 0 && is_child_of_caller(pids[k]), "harness: worker %d (pid %d) is not a child of the "
+                "process that runs your code", k, (int)pids[k]);
+        for (int j = 0; j < k; j++)
+            require(pids[j] != pids[k], "harness: workers %d and %d have the same pid", j, k);
+        require(descriptors_of(pids[k], inode) >= 1, "harness: worker %d holds no descriptor of the listener", k);
     }
     watch_workers(pids, n);
 }
@@ -643,7 +752,7 @@ static void require_started(struct lab07_server *server, int result, int err, co
     require(sl_addr_port(sa(&server->addr)) != 0,
                   "after %s, server->addr still has port 0: read the kernel's port back with getsockname()", call);
     for (int k = 0; k < n; k++) {
-        require(server->pids[k] > 0 && is_my_child(server->pids[k]),
+        require(server->pids[k] > 0 && is_child_of_caller(server->pids[k]),
                       "server->pids[%d] = %d is not a child process of the caller", k, (int)server->pids[k]);
         for (int j = 0; j < k; j++)
             require(server->pids[j] != server->pids[k], "workers %d and %d have the same pid %d", j, k,
@@ -740,9 +849,9 @@ static void end_single(struct single *s)
 /* Fail unless the single worker is still running (a client's mistake must not end it). */
 static void require_worker_alive(const struct single *s, const char *after)
 {
-    siginfo_t info;
+    int status;
 
-    require(!worker_ended(s->pid, &info), "the worker process ended after %s%s", after, dead_worker_note());
+    require(!worker_ended(s->pid, &status), "the worker process ended after %s%s", after, dead_worker_note());
 }
 
 static void test_accept_loop_answers_each(void)
@@ -1084,8 +1193,9 @@ static void test_reuseport_own_listener_only(void)
     require_started(&server, result, errno, "lab07_start_reuseport(4 workers)");
     int n = listeners_on(&server.addr, inodes, LAB07_MAX_WORKERS);
     require(n == WORKERS, "the kernel lists %d LISTEN sockets on the port, not %d", n, WORKERS);
+    /* The parent is the process that runs your code (its descriptor table is the test's too). */
     for (int i = 0; i < n; i++)
-        require(descriptors_of(getpid(), inodes[i]) == 0,
+        require(descriptors_of(sj_subject_pid(), inodes[i]) == 0,
                       "the parent still holds one of the listeners: close them all once the workers are forked");
     /* A worker closes the others' listeners just after fork(): give it a moment (bounded). */
     long long deadline = sl_now_ms() + RESPONSE_WAIT_MS;
@@ -1121,18 +1231,22 @@ static void test_reuseport_spreads(void)
 /* Step 6: Stop and reap                                                */
 /* ------------------------------------------------------------------ */
 
-/* Fail unless every pid is reaped (not even a zombie is left) and no listener is on the port. */
+/*
+ * Fail unless every pid is reaped (not even a zombie is left) and no
+ * listener is on the port. The workers are children of the process that
+ * runs your code: while one is listed in /proc as its child, it was not
+ * reaped (a pid listed with another parent is a new process that reuses
+ * the number).
+ */
 static void require_nothing_left(const pid_t *pids, int n, const struct sockaddr_storage *addr)
 {
     uint64_t inodes[8];
 
     for (int k = 0; k < n; k++) {
-        siginfo_t info;
-        memset(&info, 0, sizeof info);
-        int w = waitid(P_PID, (id_t)pids[k], &info, WEXITED | WNOHANG | WNOWAIT);
-        require(w == -1 && errno == ECHILD,
+        char state = tl_process_state(pids[k]);
+        require(state == 0 || !is_child_of_caller(pids[k]),
                       "worker %d (pid %d) was not reaped: it is %s. Call waitpid() for every worker", k, (int)pids[k],
-                      w == 0 && info.si_pid == pids[k] ? "a zombie (dead, never waited for)" : "still running");
+                      state == 'Z' ? "a zombie (dead, never waited for)" : "still running");
     }
     int listeners = listeners_on(addr, inodes, 8);
     require(listeners == 0, "the kernel still lists %d LISTEN socket%s on %s after the stop", listeners,
@@ -1145,7 +1259,7 @@ static struct lab07_server grader_server(lab07_worker_loop loop)
     struct lab07_server server = new_server(WORKERS);
 
     server.listen_fd = grader_listener(&server.addr);
-    fork_workers(server.listen_fd, WORKERS, loop, server.pids);
+    plant_workers(server.listen_fd, WORKERS, loop, server.pids);
     server.nworkers = WORKERS;
     return server;
 }
@@ -1182,10 +1296,10 @@ static void test_stop_stubborn_and_dead_workers(void)
     require(answered_by_1, "harness: worker 1 answered none of 400 connections");
     /* Worker 2 has died already, and nobody has reaped it: a zombie. */
     kill(server.pids[2], SIGKILL);
-    siginfo_t info;
-    memset(&info, 0, sizeof info);
-    require(waitid(P_PID, (id_t)server.pids[2], &info, WEXITED | WNOWAIT) == 0, "harness: waitid: %s",
-            sl_errno_name(errno));
+    long long deadline = sl_now_ms() + RESPONSE_WAIT_MS;
+    while (tl_process_state(server.pids[2]) != 'Z' && sl_now_ms() < deadline)
+        poll(NULL, 0, 2);
+    require(tl_process_state(server.pids[2]) == 'Z', "harness: the killed worker 2 did not become a zombie");
 
     int reaped = lab07_stop(&server);
     int err = errno;
