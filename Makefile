@@ -74,7 +74,7 @@ REPORT      := $(BUILD)/bin/report
 RESULTS     := $(SELECTED:%=$(GRADE_DIR)/%.results)
 
 .PHONY: all grade grader test docs diagrams docs-check clean help unit handout gradescope grade-class watch \
-        deps-build deps-docs deps-watch deps-zip FORCE
+        mutate deps-build deps-docs deps-watch deps-zip FORCE
 .DEFAULT_GOAL := all
 
 # The state-diagram generator too: lab programs draw a recorded path with it.
@@ -89,6 +89,7 @@ help:
 	@echo "  make test         self-test of the kit: unit tests, solutions 100%, skeletons 0,"
 	@echo "                    every mutant caught, docs and figures build with working links"
 	@echo "  make bench        lab 07's benchmark of four server models (build/bench/; not part of make test)"
+	@echo "  make mutate       the grader's mutation score per lab (LAB=N, SAMPLE=k, IDS=..., JOBS=n; build/mutate/)"
 	@echo "  make watch        re-grade a lab each time you save its lab.c"
 	@echo "  make handout      build/socklab-handout.tar.gz: the kit for students, no solutions"
 	@echo "  make gradescope   build/gradescope/autograder.zip: the autograder for Gradescope"
@@ -258,6 +259,7 @@ test: | deps-build deps-docs deps-zip
 # A lab that needs more than lab.c and main.c (a load generator, say) brings
 # its own rules in labs/NN-name/*.mk; `make bench` lives in bench/bench.mk.
 -include $(wildcard labs/*/*.mk) $(wildcard bench/*.mk)
+-include harness/mutate/mutate.mk
 
 FORCE:
 

@@ -74,6 +74,7 @@ if ! $MAKE --no-print-directory -s grader >"$OUT/grader.log" 2>&1; then
 fi
 
 # Processes still running a program from under folder $1.
+# shellcheck disable=SC2317 # this and the next two run in xargs's shells
 leftovers() {
     local dir pid exe
     dir=$(realpath "$1")
@@ -85,6 +86,7 @@ leftovers() {
 
 # The verdict of one graded folder's results: "killed STEP TEST STATUS",
 # "survived", "stillborn", or "error WHY".
+# shellcheck disable=SC2317
 verdict_of() { # verdict_of DIR LAB
     local results="$1/grade/$2.results"
     if [ ! -f "$results" ]; then
@@ -107,6 +109,7 @@ verdict_of() { # verdict_of DIR LAB
 
 # Grade one mutant (its lab.c is already written) and leave its verdict in
 # DIR/verdict. Called by xargs, several at once.
+# shellcheck disable=SC2317
 grade_mutant() { # grade_mutant LAB ID
     local lab=$1 id=$2 dir verdict left
     dir="$OUT/$lab/$id"
@@ -128,7 +131,7 @@ grade_mutant() { # grade_mutant LAB ID
     if [ -n "$left" ]; then
         # shellcheck disable=SC2086 # one pid a word
         kill -KILL $left 2>/dev/null
-        verdict="$verdict (processes left running were killed: $(echo $left))"
+        verdict="$verdict (processes left running were killed: ${left//$'\n'/ })"
     fi
     rm -rf "$dir/obj"
     echo "$verdict" >"$dir/verdict"
@@ -201,6 +204,7 @@ for lab in "${labs[@]}"; do
     done
     echo "$lab: grading ${#selected[@]} of $total mutants, $JOBS at a time"
     start=$SECONDS
+    # shellcheck disable=SC2016 # $1 and $2 are for the inner bash
     printf '%s\n' "${selected[@]}" | xargs -r -P "$JOBS" -I{} bash -c 'grade_mutant "$1" "$2"' _ "$lab" {}
 
     # Tally, in the order of the file.
