@@ -12,7 +12,11 @@
  *     how often it woke: /proc/PID/status;
  *   - what a client saw: its own socket (a reset reads as ECONNRESET).
  * A test first requires the student's call to work, so the untouched
- * skeleton (every function fails with ENOSYS) scores nothing.
+ * skeleton (every function fails with ENOSYS) scores nothing. The
+ * student's code runs in a process of its own, the subject
+ * (harness/subject.h), which shares this process's descriptors: step 5's
+ * workers are the subject's children, so the tests watch them (alive, a
+ * zombie, or reaped) through /proc, never with waitpid().
  *
  * Most tests build the group with the harness's own code, so a step can be
  * earned before the earlier ones work. No fixed port anywhere: groups bind
@@ -31,12 +35,14 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/nsfs.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -393,25 +399,6 @@ static bool read_proc_file(pid_t pid, const char *file, char *buf, size_t size)
     return ok;
 }
 
-/* The state letter of /proc/PID/stat ('S' sleeping, 'R' running, 'Z' zombie), '?' if gone. */
-static char process_state(pid_t pid, pid_t *parent)
-{
-    char buf[512];
-    char *after_name;
-    char state = '?';
-    int ppid = -1;
-
-    if (!read_proc_file(pid, "stat", buf, sizeof buf))
-        return '?';
-    /* The command name may hold spaces or ')': skip to the last ')'. */
-    after_name = strrchr(buf, ')');
-    if (after_name == NULL || sscanf(after_name + 1, " %c %d", &state, &ppid) != 2)
-        return '?';
-    if (parent)
-        *parent = ppid;
-    return state;
-}
-
 /*
  * The system call a sleeping process is in, from /proc/PID/syscall
  * ("232 0x4 ..."): its number, -1 while it runs, -2 if the file cannot be
@@ -506,9 +493,9 @@ static void wait_workers_idle(const struct lab06_workers *workers, enum lab06_mo
 
     for (int k = 0; k < workers->count; k++) {
         for (;;) {
-            char state = process_state(workers->pids[k], NULL);
+            char state = tl_process_state(workers->pids[k]);
             long number = current_syscall(workers->pids[k]);
-            require(state != '?' && state != 'Z', "worker %d (pid %d) has ended", k, (int)workers->pids[k]);
+            require(state != 0 && state != 'Z', "worker %d (pid %d) has ended", k, (int)workers->pids[k]);
             if (state == 'S' && (number == -2 || waiting_syscall(model, number)))
                 break;
             require(sl_now_ms() < deadline,
@@ -522,33 +509,37 @@ static void wait_workers_idle(const struct lab06_workers *workers, enum lab06_mo
 
 /*
  * Start the student's workers on listener and check they are what they
- * claim: n distinct, living children of this process.
+ * claim: n distinct, living children of the process that called
+ * lab06_workers_start(). That is the subject (harness/subject.h), which
+ * runs the student's code for this test and shares its descriptors, so
+ * the workers share the listener with this process too; a worker that
+ * returns from lab06_workers_start() instead of ending is stopped there.
  */
 static void start_workers(int listener, enum lab06_model model, struct lab06_workers *workers)
 {
     memset(workers, 0, sizeof *workers);
-    pid_t test_pid = getpid();
     int result = lab06_workers_start(listener, WORKERS, model, workers);
-    /* A worker that returned from lab06_workers_start() would run the rest
-     * of this test as a second copy of it: end it here, quietly. */
-    if (getpid() != test_pid)
-        _exit(1);
     require_success(result, errno,
                     model == LAB06_EPOLL ? "lab06_workers_start(LAB06_EPOLL)"
                                          : "lab06_workers_start(LAB06_BLOCKING_ACCEPT)");
     require(workers->count == WORKERS, "lab06_workers_start(n = %d) set workers->count to %d", WORKERS, workers->count);
     for (int k = 0; k < WORKERS; k++) {
-        pid_t parent = -1;
-        char state = process_state(workers->pids[k], &parent);
-        require(workers->pids[k] > 0 && state != '?' && parent == getpid(),
-                "workers->pids[%d] = %d is not a living child of this process", k, (int)workers->pids[k]);
+        char state = tl_process_state(workers->pids[k]);
+        require(workers->pids[k] > 0 && state != 0 && state != 'Z' &&
+                    tl_parent_of(workers->pids[k]) == sj_subject_pid(),
+                "workers->pids[%d] = %d is not a living child of the process that called lab06_workers_start",
+                k, (int)workers->pids[k]);
         for (int j = 0; j < k; j++)
             require(workers->pids[j] != workers->pids[k], "workers %d and %d have the same pid %d", j, k,
                     (int)workers->pids[k]);
     }
 }
 
-/* Stop the student's workers and check that none is left, not even a zombie. */
+/*
+ * Stop the student's workers and check that none is left, not even a
+ * zombie. They are the subject's children, not this process's: the kernel
+ * says whether each is gone (reaped), a zombie, or still running.
+ */
 static void stop_workers(struct lab06_workers *workers)
 {
     pid_t pids[LAB06_MAX_WORKERS];
@@ -558,13 +549,18 @@ static void stop_workers(struct lab06_workers *workers)
     int result = lab06_workers_stop(workers);
     require_success(result, errno, "lab06_workers_stop");
     for (int k = 0; k < n; k++) {
-        int gone = waitpid(pids[k], NULL, WNOHANG);
-        int err = errno;
-        if (gone > 0 || (gone == -1 && err != ECHILD)) {
-            ck_abort_msg("after lab06_workers_stop, worker %d (pid %d) %s", k, (int)pids[k],
-                         gone > 0 ? "was a zombie nobody had waited for" : "is still running");
-        }
-        require(gone == -1, "after lab06_workers_stop, worker %d (pid %d) is still running", k, (int)pids[k]);
+        if (tl_process_state(pids[k]) == 0)
+            continue;
+        /* Still there: it may be ending right now. Watch it a moment to
+         * say which mistake it is. */
+        long long deadline = sl_now_ms() + ACCEPT_TIMEOUT_MS / 4;
+        char state;
+        while ((state = tl_process_state(pids[k])) != 0 && state != 'Z' && sl_now_ms() < deadline)
+            usleep(1000);
+        ck_abort_msg("after lab06_workers_stop, worker %d (pid %d) %s", k, (int)pids[k],
+                     state == 'Z'   ? "was a zombie nobody had waited for: waitpid() each worker"
+                     : state == 0 ? "had not ended yet when lab06_workers_stop returned: waitpid() each worker"
+                                  : "is still running: kill() each worker with SIGTERM");
     }
     require(workers->count == 0, "lab06_workers_stop left workers->count at %d", workers->count);
 }
@@ -688,19 +684,51 @@ static const char *counts_text(const long *counts, int n)
 #define MIGRATE_SYSCTL "/proc/sys/net/ipv4/tcp_migrate_req"
 
 /*
+ * Is this process in a network namespace made for it, not in the runner's
+ * (our parent's)? Where the runner's /proc/PID/ns/net can be looked at,
+ * compare the two. Mostly it cannot: the runner is not dumpable, and this
+ * test runs as another user, root only of a user namespace of its own.
+ * Then ask the namespace itself: one made for this test belongs to the
+ * user namespace made with it, the one this test runs in, and that is not
+ * the machine's first user namespace (whose uid_map is the identity
+ * "0 0 4294967295"), to which the machine's network namespace belongs.
+ */
+static bool in_own_network_namespace(void)
+{
+    char parent_path[64];
+    struct stat owner, ours, parents;
+    unsigned inside = 1, outside = 1, count = 0;
+    bool own = false;
+
+    snprintf(parent_path, sizeof parent_path, "/proc/%d/ns/net", (int)getppid());
+    if (stat("/proc/self/ns/net", &ours) == 0 && stat(parent_path, &parents) == 0)
+        return ours.st_dev != parents.st_dev || ours.st_ino != parents.st_ino;
+
+    int net = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+    int owner_fd = net == -1 ? -1 : ioctl(net, NS_GET_USERNS);
+    if (owner_fd != -1 && fstat(owner_fd, &owner) == 0 && stat("/proc/self/ns/user", &ours) == 0)
+        own = owner.st_dev == ours.st_dev && owner.st_ino == ours.st_ino;
+    if (owner_fd != -1)
+        close(owner_fd);
+    if (net != -1)
+        close(net);
+    FILE *map = fopen("/proc/self/uid_map", "r");
+    if (map == NULL || fscanf(map, "%u %u %u", &inside, &outside, &count) != 3)
+        own = false;
+    if (map)
+        fclose(map);
+    return own && !(inside == 0 && outside == 0 && count == 4294967295u);
+}
+
+/*
  * Step 7 writes a sysctl. The runner put this test in a fresh network
- * namespace; make sure of it before anything is written (the parent, the
- * runner, must be in another one), and that the kernel has the setting.
+ * namespace; make sure of it before anything is written, and that the
+ * kernel has the setting.
  */
 static void require_private_namespace(void)
 {
-    char parent_ns[64];
-    struct stat ours, parents;
-
-    snprintf(parent_ns, sizeof parent_ns, "/proc/%d/ns/net", (int)getppid());
-    if (stat("/proc/self/ns/net", &ours) == 0 && stat(parent_ns, &parents) == 0)
-        require(ours.st_ino != parents.st_ino,
-                "harness: this test is not in a network namespace of its own; it will not write %s", MIGRATE_SYSCTL);
+    require(in_own_network_namespace(),
+            "harness: this test is not in a network namespace of its own; it will not write %s", MIGRATE_SYSCTL);
     if (access(MIGRATE_SYSCTL, F_OK) != 0)
         grade_skip("this kernel has no net.ipv4.tcp_migrate_req (it came in Linux 5.14)");
 }
@@ -829,7 +857,9 @@ static void test_group_shares_one_port(void)
 /*
  * Let the process open only `room` more descriptors: RLIMIT_NOFILE's soft
  * limit just above the room-th free descriptor number (a new descriptor
- * always takes the lowest free number).
+ * always takes the lowest free number). Set in the subject too
+ * (sj_setrlimit), where the student's code opens them in the descriptor
+ * table it shares with this process.
  */
 static void limit_fd_room(int room, struct rlimit *saved)
 {
@@ -844,7 +874,7 @@ static void limit_fd_room(int room, struct rlimit *saved)
     }
     lower = *saved;
     lower.rlim_cur = (rlim_t)fd + 1;
-    require_harness(setrlimit(RLIMIT_NOFILE, &lower) == 0);
+    require_harness(sj_setrlimit(RLIMIT_NOFILE, &lower) == 0);
 }
 
 static void test_group_all_or_nothing(void)
@@ -874,7 +904,7 @@ static void test_group_all_or_nothing(void)
     limit_fd_room(2, &saved);
     result = lab06_group_open(&group, sa(&addr), len, 3, BACKLOG);
     err = errno;
-    require_harness(setrlimit(RLIMIT_NOFILE, &saved) == 0);
+    require_harness(sj_setrlimit(RLIMIT_NOFILE, &saved) == 0);
     require_failure(result, err, EMFILE, "lab06_group_open(n = 3) with room for 2 descriptors");
     require(tl_open_fd_count() == before,
             "lab06_group_open failed at the 3rd member but left %d descriptor(s) open: close the others",
