@@ -2,29 +2,33 @@
  * sockets.c - the kit's own socket helpers. See sockets.h.
  */
 #include "sockets.h"
+#include "sockdiag.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 int kit_five_tuple_of(int fd, struct sl_five_tuple *tuple)
 {
-    socklen_t len;
-    int protocol;
+    /* The kernel's own table, by the socket's inode: not getsockname() and
+     * getpeername(), which are what a lab asks the student to call. */
+    struct sl_diag_socket entry;
+    int found = sl_diag_find_fd(fd, &entry);
 
+    if (found == -1)
+        return -1;
+    if (found == 0 || entry.linux_state == TCP_LISTEN || entry.linux_state == TCP_CLOSE) {
+        errno = ENOTCONN;
+        return -1;
+    }
     memset(tuple, 0, sizeof *tuple);
-    len = sizeof protocol;
-    if (getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &protocol, &len) == -1)
-        return -1;
-    tuple->protocol = protocol;
-    len = sizeof tuple->local;
-    if (getsockname(fd, (struct sockaddr *)&tuple->local, &len) == -1)
-        return -1;
-    len = sizeof tuple->remote;
-    if (getpeername(fd, (struct sockaddr *)&tuple->remote, &len) == -1)
-        return -1;
+    tuple->protocol = IPPROTO_TCP;
+    tuple->local = entry.local;
+    tuple->remote = entry.remote;
     return 0;
 }
 
@@ -50,7 +54,7 @@ int kit_local_port_range(uint16_t *low, uint16_t *high)
 int kit_listen_on(struct sockaddr_storage *addr, int backlog)
 {
     socklen_t len = sl_addr_len((struct sockaddr *)addr);
-    int fd = socket(addr->ss_family, SOCK_STREAM, 0);
+    int fd = socket(addr->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
     if (fd == -1)
         return -1;
@@ -71,7 +75,7 @@ fail: {
 
 int kit_connect_to(const struct sockaddr *addr)
 {
-    int fd = socket(addr->sa_family, SOCK_STREAM, 0);
+    int fd = socket(addr->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
     if (fd == -1)
         return -1;

@@ -15,7 +15,11 @@
 
 #include "net.h"
 
-/* Read the 5-tuple of a connected socket from the kernel (getsockname, getpeername). */
+/*
+ * The 5-tuple of the connected TCP socket behind fd, as the kernel's socket
+ * table lists it (sock_diag, found by the socket's inode). Returns 0, or -1
+ * with errno set (ENOTCONN when the socket is not connected).
+ */
 int kit_five_tuple_of(int fd, struct sl_five_tuple *tuple);
 
 /*

@@ -197,7 +197,7 @@ static void test_tuple_matches_kernel(void)
     tl_require_success(result, errno, "lab01_five_tuple(client)");
     kernel = kernel_tuple(client, "the client socket");
     require_same_tuple(&got, &kernel, "client's tuple");
-    ck_assert_msg(kit_five_tuple_of(client, &ours) == 0, "harness: getsockname/getpeername failed");
+    ck_assert_msg(kit_five_tuple_of(client, &ours) == 0, "harness: the kernel's table has no connection for the client: %s", sl_errno_name(errno));
     ck_assert_msg(sl_five_tuple_equal(&got, &ours), "client's tuple differs from getsockname/getpeername");
 
     /* The server's end of the same connection: the same calls work there. */
@@ -290,7 +290,7 @@ static void test_accept_mirror(void)
     tl_require_success(accepted, errno, "lab01_accept_view");
     ck_assert_msg(accepted != listener, "lab01_accept_view returned the listening socket itself, not the new one");
 
-    ck_assert_msg(kit_five_tuple_of(client, &client_view) == 0, "harness: getsockname/getpeername failed");
+    ck_assert_msg(kit_five_tuple_of(client, &client_view) == 0, "harness: the kernel's table has no connection for the client: %s", sl_errno_name(errno));
     sl_five_tuple_mirror(&client_view, &mirrored);
     ck_assert_msg(sl_five_tuple_equal(&server_view, &mirrored),
                   "the server's tuple %s -> %s is not the client's %s -> %s mirrored", tl_str(&server_view.local, 0),

@@ -17,13 +17,13 @@ tar -C "$dir" -xzf "$tarball" || { echo "check-handout: cannot unpack $tarball";
 # code lines of a solution, not all three in the skeleton, at least 60
 # characters together (so `if (fd == -1) / return -1;` idioms do not count).
 # Lines are compared trimmed, with blank, comment and #include lines left
-# out. labs/common is not searched: it is the generic library every lab
-# uses on purpose; a passage of a solution there is an idiom, not a leak.
+# out. Every file is searched, the student's library (labs/common) and the
+# kit's (kit/) included: a step answered there would be a leak too.
 code_lines() {
     sed 's/^[[:space:]]*//; s/[[:space:]]*$//' "$1" | grep -vE '^$|^/\*|^\*|^//|^#include|^[{}]$|^} *else *\{?$'
 }
 corpus="$dir/corpus"
-find "$dir/socklab" -path "$dir/socklab/labs/common" -prune -o -type f \( -name '*.c' -o -name '*.h' -o -name '*.md' -o -name '*.patch' -o -name '*.sh' \) -print |
+find "$dir/socklab" -type f \( -name '*.c' -o -name '*.h' -o -name '*.md' -o -name '*.patch' -o -name '*.sh' -o -name '*.txt' \) -print |
     while IFS= read -r f; do code_lines "$f" | tr '\n' '\037'; echo; done >"$corpus"
 hits=0
 for solution in solutions/*/lab.c; do

@@ -9,8 +9,9 @@
 #  4. every mutant in harness/mutants (a realistic mistake applied to a
 #     solution) loses points in the step(s) its "Breaks:" line names;
 #  5. every hostile case in harness/selftest/cases (an endless loop, a crash,
-#     ...) costs only the tests its "Expect:" line names, and leaves no
-#     process behind;
+#     the old pass status from inside a step, ...) costs only the tests its
+#     "Expect:" line names, and leaves no process behind; a lab.c made of
+#     calls into labs/common alone scores 0 in every lab;
 #  6. the instructor's tools: the handout has no solution in it and grades
 #     from a fresh folder; the Gradescope autograder, run locally, grades a
 #     solution, a skeleton and a broken submission; grade-class gives each
@@ -303,6 +304,25 @@ done
 run_parallel check_case "${together[@]}"
 for patch in "${alone_cases[@]}"; do
     run_parallel check_case "$patch"
+done
+
+echo "== the student's library answers no step"
+# harness/selftest/library-only/NN-name/lab.c: each lab answered by the
+# nearest calls into labs/common, with no logic of its own. Every lab must
+# score 0: the library handed to students performs no graded step.
+# shellcheck disable=SC2231 # lab_glob is a glob on purpose
+for dir in harness/selftest/library-only/$lab_glob/; do
+    lab=$(basename "$dir")
+    $MAKE --no-print-directory -s grade LAB="${lab%%-*}" SRC_ROOT=harness/selftest/library-only \
+        OBJ="$ST/library-only/obj" GRADE_DIR="$ST/library-only/grade" >"$ST/library-only-$lab.log" 2>&1
+    earned=$(awk -F'\t' '$1 == "test" { s += $5 } END { print s + 0 }' "$ST/library-only/grade/$lab.results" 2>/dev/null)
+    if [ -f "$ST/library-only/grade/$lab.results" ] && [ "$earned" = 0 ] &&
+        ! grader_broke "$ST/library-only-$lab.log" "$ST/library-only/grade"; then
+        pass "library-only $lab: 0 points"
+    else
+        grep -E ' pass$' "$ST/library-only-$lab.log"
+        fail "library-only $lab: $earned points from calls into labs/common alone"
+    fi
 done
 
 echo "== instructor tools"
