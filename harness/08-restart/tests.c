@@ -15,7 +15,15 @@
  *     exit status: this file defines kill(), waitpid() and their kin, so
  *     the student's calls come here first and are recorded before the real
  *     system call is made (the walk-through of lab 04 watches calls the same
- *     way).
+ *     way). What they record is only evidence of a mistake; a pass also
+ *     needs the kernel's word (the process is gone, the listener is there).
+ *
+ * The student's code runs in a process of its own, the "subject"
+ * (harness/subject.h), which shares the test's descriptors but not its
+ * memory. The workers it forks are the subject's children: the test sees
+ * them through /proc (tl_parent_of(), tl_process_state()), never with
+ * waitpid(), and a process that the student's code must leave alone (a
+ * bystander child) is planted in the subject by harness code run there.
  *
  * While the old generation is being replaced, the harness makes sure some
  * connections are waiting in its accept queues: it pauses the old workers
@@ -45,6 +53,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -89,42 +98,8 @@ static socklen_t sa_len(const struct sockaddr_storage *addr)
     return sl_addr_len(sa(addr));
 }
 
-/* The parent of pid (from /proc/PID/stat), or -1 when there is no such process. */
-static pid_t parent_of(pid_t pid)
-{
-    char path[64], text[512];
-    int ppid = -1;
-    FILE *f;
-
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    f = fopen(path, "r");
-    if (f == NULL)
-        return -1;
-    /* The command name may hold spaces or ')': the fields follow the last ')'. */
-    if (fgets(text, sizeof text, f) != NULL && strrchr(text, ')') != NULL)
-        sscanf(strrchr(text, ')') + 1, " %*c %d", &ppid);
-    fclose(f);
-    return (pid_t)ppid;
-}
-
-/* The state letter of pid ('R', 'S', 'T', 'Z', ...), or 0 when it is gone. */
-static char state_of(pid_t pid)
-{
-    char path[64], text[512], state = 0;
-    FILE *f;
-
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    f = fopen(path, "r");
-    if (f == NULL)
-        return 0;
-    if (fgets(text, sizeof text, f) != NULL && strrchr(text, ')') != NULL)
-        sscanf(strrchr(text, ')') + 1, " %c", &state);
-    fclose(f);
-    return state;
-}
-
-/* The children of this process now (zombies included); their pids in out[], at most max. */
-static int our_children(pid_t *out, int max)
+/* The children of parent now (zombies included); their pids in out[], at most max. */
+static int children_of(pid_t parent, pid_t *out, int max)
 {
     DIR *proc = opendir("/proc");
     struct dirent *e;
@@ -136,7 +111,7 @@ static int our_children(pid_t *out, int max)
         if (e->d_name[0] < '1' || e->d_name[0] > '9')
             continue;
         pid_t pid = (pid_t)atoi(e->d_name);
-        if (parent_of(pid) != getpid())
+        if (tl_parent_of(pid) != parent)
             continue;
         if (count < max)
             out[count] = pid;
@@ -147,22 +122,41 @@ static int our_children(pid_t *out, int max)
 }
 
 /*
- * End every child of this test (the student's workers and servers, the
- * harness's clients and helpers) and reap them. The harness looks them up
- * in /proc instead of trusting pids the student's code filled in, so a
- * wrong pid can never make it signal a process that is not ours.
+ * End everything this test started and reap what is ours to reap: the
+ * harness's clients and helpers (children of the test process), and the
+ * student's workers and servers (children of the subject, which the test
+ * kills and the runner reaps once the test ends). The harness looks them
+ * up in /proc instead of trusting pids the student's code filled in, so a
+ * wrong pid can never make it signal a process that is not ours. The
+ * subject itself lives on: the test may still need it.
  */
 static void end_our_children(void)
 {
+    pid_t subject = sj_subject_pid();
+
     for (int round = 0; round < 10; round++) {
-        pid_t kids[128];
-        int n = our_children(kids, 128);
-        if (n == 0)
+        pid_t ours[128], theirs[128];
+        int n = children_of(getpid(), ours, 128), m = children_of(subject, theirs, 128), live = 0;
+        for (int i = 0; i < n && i < 128; i++)
+            if (ours[i] != subject) {
+                kill(ours[i], SIGKILL);
+                live++;
+            }
+        for (int i = 0; i < m && i < 128; i++)
+            if (tl_process_state(theirs[i]) != 'Z') {
+                kill(theirs[i], SIGKILL);
+                live++;
+            }
+        if (live == 0)
             break;
         for (int i = 0; i < n && i < 128; i++)
-            kill(kids[i], SIGKILL);
-        for (int i = 0; i < n && i < 128; i++)
-            waitpid(kids[i], NULL, 0);
+            if (ours[i] != subject)
+                waitpid(ours[i], NULL, 0);
+        /* The subject's children die at once on SIGKILL; wait (bounded) until the kernel shows it. */
+        long long deadline = sl_now_ms() + WAIT_MS;
+        for (int i = 0; i < m && i < 128; i++)
+            while (tl_process_state(theirs[i]) != 0 && tl_process_state(theirs[i]) != 'Z' && sl_now_ms() < deadline)
+                poll(NULL, 0, 1);
     }
 }
 
@@ -220,15 +214,23 @@ static void pause_a_moment(void)
 /*
  * The harness defines these functions itself. The linker resolves the
  * student's calls (and the harness's) to them before the C library's: each
- * makes the real system call with syscall(2) and, while `watch.on`, notes
+ * makes the real system call with syscall(2) and, while `watch->on`, notes
  * what was signalled and what was reaped with which status. Only calls made
- * by the test process itself are noted, not those of its children.
+ * by the subject (the process that runs the student's lab08_* calls) are
+ * noted, not those of its children nor the test's own.
+ *
+ * The student's calls run in the subject, so the record lives in memory
+ * the test shares with it: a MAP_SHARED mapping made when the program
+ * starts (watch_map(), a constructor), before any test process or subject
+ * exists, so every one of them inherits it. The student's code can write
+ * there too: a test uses the record to find a mistake (a wrong target, a
+ * wrong order, a bad exit status), and never passes on it alone.
  */
 #define WATCH_MAX 256
 
-static struct {
+struct watch_record {
     bool on;
-    pid_t recorder;                  /* the test process */
+    pid_t recorder;                  /* the subject */
     int nreaped;
     pid_t reaped_pid[WATCH_MAX];
     int reaped_status[WATCH_MAX];
@@ -239,27 +241,40 @@ static struct {
     int listeners_at_signal[WATCH_MAX];
     bool sample_listeners;
     struct sockaddr_storage port;
-} watch;
+};
+
+static struct watch_record *watch;
+/* Where the mapping could not be made: then nothing the subject does is seen, and the tests fail. */
+static struct watch_record watch_unshared;
+
+__attribute__((constructor)) static void watch_map(void)
+{
+    void *shared = mmap(NULL, sizeof *watch, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+    watch = shared == MAP_FAILED ? &watch_unshared : shared;
+}
 
 static int count_listeners(const struct sockaddr_storage *addr);
 
 static bool watching(void)
 {
-    return watch.on && getpid() == watch.recorder;
+    return watch->on && getpid() == watch->recorder;
 }
 
 static void watch_start(const struct sockaddr_storage *port, bool sample_listeners)
 {
-    memset(&watch, 0, sizeof watch);
-    watch.recorder = getpid();
-    watch.port = *port;
-    watch.sample_listeners = sample_listeners;
-    watch.on = true;
+    pid_t subject = sj_subject_pid();
+
+    memset(watch, 0, sizeof *watch);
+    watch->recorder = subject;
+    watch->port = *port;
+    watch->sample_listeners = sample_listeners;
+    watch->on = true;
 }
 
 static void watch_stop(void)
 {
-    watch.on = false;
+    watch->on = false;
 }
 
 static bool is_stop_signal(int sig)
@@ -269,16 +284,16 @@ static bool is_stop_signal(int sig)
 
 int kill(pid_t pid, int sig)
 {
-    if (watching() && watch.nsignals < WATCH_MAX) {
-        int i = watch.nsignals++;
-        watch.signal_target[i] = pid;
-        watch.signal_number[i] = sig;
-        watch.listeners_at_signal[i] = -1;
-        if (watch.sample_listeners && is_stop_signal(sig)) {
+    if (watching() && watch->nsignals < WATCH_MAX) {
+        int i = watch->nsignals++;
+        watch->signal_target[i] = pid;
+        watch->signal_number[i] = sig;
+        watch->listeners_at_signal[i] = -1;
+        if (watch->sample_listeners && is_stop_signal(sig)) {
             /* Not while already inside a sample: count_listeners() never signals, but be safe. */
-            watch.sample_listeners = false;
-            watch.listeners_at_signal[i] = count_listeners(&watch.port);
-            watch.sample_listeners = true;
+            watch->sample_listeners = false;
+            watch->listeners_at_signal[i] = count_listeners(&watch->port);
+            watch->sample_listeners = true;
         }
     }
     return (int)syscall(SYS_kill, pid, sig);
@@ -291,10 +306,10 @@ int killpg(int group, int sig)
 
 static void note_reaped(pid_t pid, int status)
 {
-    if (watching() && pid > 0 && watch.nreaped < WATCH_MAX) {
-        watch.reaped_pid[watch.nreaped] = pid;
-        watch.reaped_status[watch.nreaped] = status;
-        watch.nreaped++;
+    if (watching() && pid > 0 && watch->nreaped < WATCH_MAX) {
+        watch->reaped_pid[watch->nreaped] = pid;
+        watch->reaped_status[watch->nreaped] = status;
+        watch->nreaped++;
     }
 }
 
@@ -332,12 +347,18 @@ int waitid(idtype_t idtype, id_t id, siginfo_t *info, int options)
     return (int)got;
 }
 
+/* How many entries of the record to read: the student's code could have written any count there. */
+static int watch_entries(int count)
+{
+    return count < 0 ? 0 : count > WATCH_MAX ? WATCH_MAX : count;
+}
+
 /* Was pid reaped while watching? Sets *status. */
 static bool was_reaped(pid_t pid, int *status)
 {
-    for (int i = 0; i < watch.nreaped; i++)
-        if (watch.reaped_pid[i] == pid) {
-            *status = watch.reaped_status[i];
+    for (int i = 0; i < watch_entries(watch->nreaped); i++)
+        if (watch->reaped_pid[i] == pid) {
+            *status = watch->reaped_status[i];
             return true;
         }
     return false;
@@ -357,11 +378,19 @@ static const char *status_text(int status)
     return text;
 }
 
-/* Require that the student's code reaped pid, and that it had exited with status 0. */
+/*
+ * Require that the student's code reaped pid, and that it had exited with
+ * status 0. The kernel must agree that it is gone: while /proc lists it as
+ * a child of the subject (a zombie, or still running), nobody reaped it.
+ */
 static void require_reaped_cleanly(pid_t pid, const char *what)
 {
     int status;
+    char state = tl_process_state(pid);
 
+    check(state == 0 || tl_parent_of(pid) != sj_subject_pid(),
+          "%s (pid %d) was not reaped by your code: it is %s. Call waitpid() for it, or it stays a zombie", what,
+          (int)pid, state == 'Z' ? "a zombie" : "still running");
     check(was_reaped(pid, &status),
           "%s (pid %d) was not reaped by your code: call waitpid() for it, or it stays a zombie", what, (int)pid);
     check(WIFEXITED(status) && WEXITSTATUS(status) == 0,
@@ -566,11 +595,31 @@ static int read_sysctl(const char *path)
 /*
  * Move into a network namespace of the test's own, where the machine
  * allows it: then the kernel's counters count this test's connections only.
- * Returns whether it did.
+ * Returns whether it did. Call it first thing in a test, before any call of
+ * the student's code:
+ *   - an ordinary user makes a user namespace too, and must write its own
+ *     /proc/self/uid_map, which a process that is not dumpable (the judge,
+ *     subject.h) cannot: the test is dumpable for that moment only, while
+ *     its subject has run nothing of the student's;
+ *   - the subject was started in the namespace the test began in: a new
+ *     one is started here, so the student's listeners and the test's
+ *     clients meet on the same loopback.
  */
 static bool try_private_netns(void)
 {
-    return kit_enter_private_netns() == 0;
+    struct stat before, after;
+
+    prctl(PR_SET_DUMPABLE, 1);
+    bool known = stat("/proc/self/ns/net", &before) == 0;
+    bool moved = kit_enter_private_netns() == 0;
+    int err = errno;
+    known = known && stat("/proc/self/ns/net", &after) == 0;
+    prctl(PR_SET_DUMPABLE, 0);
+    /* A namespace made but not set up (no uid map, loopback down) would fail every connection. */
+    check(moved || !known || after.st_ino == before.st_ino,
+          "harness: a network namespace was made but could not be set up: %s", sl_errno_name(err));
+    sj_restart();
+    return moved;
 }
 
 /* ------------------------------------------------------------------ */
@@ -734,7 +783,6 @@ static void load_loop(struct load_stats *st, const struct sockaddr_storage *addr
     struct pollfd pfds[LOAD_CONCURRENCY];
     long long give_up = sl_now_ms() + (TEST_TIMEOUT_S - 1) * 1000;
 
-    watch_stop();
     for (int i = 0; i < LOAD_CONCURRENCY; i++)
         clients[i].fd = -1;
     for (;;) {
@@ -764,6 +812,12 @@ static void load_loop(struct load_stats *st, const struct sockaddr_storage *addr
     }
 }
 
+/*
+ * The clients run in a child of the test process, not of the subject: the
+ * student's code cannot reach their memory (the counts) nor reap them. The
+ * counts live in a mapping made after the subject started, which the
+ * subject does not share.
+ */
 static struct load load_start(const struct sockaddr_storage *addr)
 {
     struct load load;
@@ -795,8 +849,6 @@ static bool load_wait_answers(const struct load *load, int g, long want)
 /*
  * Stop the clients and wait for them to finish what is in flight (each
  * connection is bounded, so this is too); copy the final counts to *out.
- * Fails the test if the student's code reaped the client process: it is
- * not one of the student's workers.
  */
 static void load_finish(struct load *load, struct load_stats *out)
 {
@@ -807,9 +859,6 @@ static void load_finish(struct load *load, struct load_stats *out)
     atomic_store(&load->stats->stop, 1);
     while ((got = waitpid(load->pid, &status, WNOHANG)) == 0 && sl_now_ms() < deadline)
         pause_a_moment();
-    check(got != -1 || errno != ECHILD,
-          "the harness's client process (pid %d) was reaped by your code: wait only for your own workers "
-          "(waitpid(pid, ...), never wait() or waitpid(-1, ...))", (int)load->pid);
     check(got == load->pid, "harness: the client process did not finish in time");
     memcpy(out, load->stats, sizeof *out);
     munmap(load->stats, sizeof *load->stats);
@@ -889,15 +938,16 @@ static void pause_processes(const pid_t *pids, int n)
     for (int i = 0; i < n; i++) {
         long long deadline = sl_now_ms() + WAIT_MS;
         check(kill(pids[i], SIGSTOP) == 0, "harness: SIGSTOP to pid %d: %s", (int)pids[i], sl_errno_name(errno));
-        while (state_of(pids[i]) != 'T' && state_of(pids[i]) != 't' && sl_now_ms() < deadline)
+        while (tl_process_state(pids[i]) != 'T' && tl_process_state(pids[i]) != 't' && sl_now_ms() < deadline)
             pause_a_moment();
-        check(state_of(pids[i]) == 'T' || state_of(pids[i]) == 't', "harness: pid %d did not stop",
+        check(tl_process_state(pids[i]) == 'T' || tl_process_state(pids[i]) == 't', "harness: pid %d did not stop",
               (int)pids[i]);
     }
 }
 
 /*
- * A helper process that lets each paused process go on (SIGCONT) once that
+ * A helper process (a child of the test, out of the student's reach) that
+ * lets each paused process go on (SIGCONT) once that
  * process has been asked to stop (SIGTERM pending), has died, or, when
  * channel_fd is not -1, once a hand-off request waits unread on that
  * channel (the Unix socket shows bytes not yet taken by the other end).
@@ -917,13 +967,12 @@ static pid_t start_continuer(const pid_t *pids, int n, int channel_fd)
     long long deadline = sl_now_ms() + CONTINUE_DEADLINE_MS;
     int left = n;
 
-    watch_stop();
     while (left > 0) {
         bool late = sl_now_ms() > deadline;
         for (int i = 0; i < n; i++) {
             if (continued[i])
                 continue;
-            char state = state_of(pids[i]);
+            char state = tl_process_state(pids[i]);
             int unread = 0;
             bool asked = channel_fd != -1 && ioctl(channel_fd, TIOCOUTQ, &unread) == 0 && unread > 0;
             if (late || state == 0 || state == 'Z' || state == 'X' || sigterm_pending(pids[i]) || asked) {
@@ -945,9 +994,7 @@ static void finish_continuer(pid_t helper)
 
     while ((got = waitpid(helper, NULL, WNOHANG)) == 0 && sl_now_ms() < deadline)
         pause_a_moment();
-    check(got != -1 || errno != ECHILD,
-          "a helper process of the harness (pid %d) was reaped by your code: wait only for your own workers",
-          (int)helper);
+    check(got == helper, "harness: the helper process (pid %d) did not finish in time", (int)helper);
 }
 
 /* ------------------------------------------------------------------ */
@@ -966,7 +1013,8 @@ static int holder_in(const struct lab08_generation *gen, uint64_t inode)
 /*
  * Right now (no waiting: the start returns only when the workers listen),
  * the kernel lists `total` LISTEN sockets on addr, and gen's n workers hold
- * one each, all different; the test process holds none.
+ * one each, all different; the caller holds none (the subject, whose
+ * descriptor table is the test's too).
  */
 static void require_generation_listening(const struct sockaddr_storage *addr, const struct lab08_generation *gen,
                                          int n, int number, int total, const char *when)
@@ -978,8 +1026,9 @@ static void require_generation_listening(const struct sockaddr_storage *addr, co
           "%s: the generation says %d workers, number %d; expected %d workers, number %d", when, gen->nworkers,
           gen->number, n, number);
     for (int k = 0; k < n; k++)
-        check(parent_of(gen->pids[k]) == getpid() && state_of(gen->pids[k]) != 'Z',
-              "%s: pids[%d] = %d is not a running child of this process", when, k, (int)gen->pids[k]);
+        check(tl_parent_of(gen->pids[k]) == sj_subject_pid() && tl_process_state(gen->pids[k]) != 'Z',
+              "%s: pids[%d] = %d is not a running child of the process that called it", when, k,
+              (int)gen->pids[k]);
     int count = listeners_now(addr, list, 64);
     check(count == total,
           "%s: the kernel lists %d LISTEN socket%s on %s, expected %d: when the start returns, every worker "
@@ -987,7 +1036,7 @@ static void require_generation_listening(const struct sockaddr_storage *addr, co
           when, count, count == 1 ? "" : "s", tl_str(addr, 0), total);
     for (int i = 0; i < count && i < 64; i++) {
         int k = holder_in(gen, list[i].inode);
-        check(!holds_inode(getpid(), list[i].inode),
+        check(!holds_inode(sj_subject_pid(), list[i].inode),
               "%s: the parent process holds a listening socket (inode %llu): a listener of a worker must be "
               "made in the worker, after fork(), or the parent keeps it open when the worker stops",
               when, (unsigned long long)list[i].inode);
@@ -1134,6 +1183,22 @@ static void test_generation_listens(void)
     close(reserved);
 }
 
+/* Runs in the subject (sj_call()): fork a child that ends at once; returns its pid. */
+static long run_fork_bystander(const union sj_value *a)
+{
+    (void)a;
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(0);
+    return pid;
+}
+
+/* Runs in the subject: reap child a[0] (the harness's clean-up). */
+static long run_reap(const union sj_value *a)
+{
+    return waitpid((pid_t)a[0].i, NULL, 0);
+}
+
 static void test_generation_stops_cleanly(void)
 {
     struct sockaddr_storage addr;
@@ -1144,16 +1209,17 @@ static void test_generation_stops_cleanly(void)
      * Another child of the caller, which the stop must neither signal nor
      * reap. It has ended already (a zombie) and it is older than the
      * workers: the kernel looks at children oldest first, so a wait for any
-     * child takes it first, whether or not a worker has ended yet.
+     * child takes it first, whether or not a worker has ended yet. It must
+     * be a child of the process that runs the student's code, so the
+     * harness forks it there; the kernel confirms what that process says.
      */
-    pid_t bystander = fork();
-    check(bystander != -1, "harness: fork");
-    if (bystander == 0)
-        _exit(0);
+    pid_t bystander = (pid_t)sj_call("the harness's bystander fork", run_fork_bystander, 0);
+    check(bystander > 0 && tl_parent_of(bystander) == sj_subject_pid(), "harness: no bystander child: %s",
+          sl_errno_name(errno));
     long long deadline = sl_now_ms() + WAIT_MS;
-    while (state_of(bystander) != 'Z' && sl_now_ms() < deadline)
+    while (tl_process_state(bystander) != 'Z' && sl_now_ms() < deadline)
         pause_a_moment();
-    check(state_of(bystander) == 'Z', "harness: the bystander child did not end");
+    check(tl_process_state(bystander) == 'Z', "harness: the bystander child did not end");
     start_generation(&addr, GENERATION_WORKERS, 1, &gen);
 
     pid_t pids[GENERATION_WORKERS];
@@ -1178,14 +1244,16 @@ static void test_generation_stops_cleanly(void)
     int left = count_listeners(&addr);
     check(left == 0, "after the stop the kernel still lists %d LISTEN socket%s on the port", left,
           left == 1 ? "" : "s");
-    for (int i = 0; i < watch.nsignals; i++)
-        check(watch.signal_target[i] != bystander && watch.signal_target[i] > 0,
-              "lab08_stop_generation() sent signal %d to pid %d, which is not a worker", watch.signal_number[i],
-              (int)watch.signal_target[i]);
-    check(waitpid(bystander, &status, WNOHANG) == bystander,
+    for (int i = 0; i < watch_entries(watch->nsignals); i++)
+        check(watch->signal_target[i] != bystander && watch->signal_target[i] > 0,
+              "lab08_stop_generation() sent signal %d to pid %d, which is not a worker", watch->signal_number[i],
+              (int)watch->signal_target[i]);
+    /* The kernel's word: still a zombie of the caller, nobody has reaped it. */
+    check(tl_process_state(bystander) == 'Z' && tl_parent_of(bystander) == sj_subject_pid(),
           "another child of the caller (pid %d), which had ended, was reaped by lab08_stop_generation(): wait for "
           "each worker's pid, never wait() or waitpid(-1)",
           (int)bystander);
+    sj_call("the harness's clean-up", run_reap, 1, SJ_INT(bystander));
     close(reserved);
 }
 
@@ -1267,7 +1335,7 @@ static void test_generation_bad_arguments(void)
         require_failure(result, err, EINVAL, call);
     }
     pid_t kids[4];
-    check(our_children(kids, 4) == 0, "a start with bad arguments left a process behind");
+    check(children_of(sj_subject_pid(), kids, 4) == 0, "a start with bad arguments left a process behind");
     check(tl_open_fd_count() == fds_before, "a start with bad arguments left a descriptor open");
 
     /* A port that cannot be shared: no worker can listen, so the start fails and leaves nothing. */
@@ -1279,7 +1347,8 @@ static void test_generation_bad_arguments(void)
     check(result == -1 && err != ENOSYS,
           "lab08_start_generation() on a port no worker can listen on returned %d (errno %s); it should fail", result,
           sl_errno_name(err));
-    check(our_children(kids, 4) == 0, "a failed start left a worker process behind: kill and reap the ones started");
+    check(children_of(sj_subject_pid(), kids, 4) == 0,
+          "a failed start left a worker process behind: kill and reap the ones started");
     check(tl_open_fd_count() == fds_before, "a failed start left a descriptor open (%d before, %d after)", fds_before,
           tl_open_fd_count());
     close(plain);
@@ -1290,28 +1359,54 @@ static void test_generation_bad_arguments(void)
 /* Step 3: what a client sees                                           */
 /* ------------------------------------------------------------------ */
 
-/* Run lab08_probe() in a child process; its exit status is the outcome (100 + errno for -1). */
-static pid_t probe_in_child(const struct sockaddr_storage *addr, int timeout_ms, int *generation_pipe)
+/*
+ * A probe runs in a child process of the test on the student's side of the
+ * boundary (sj_fork()), so the test can serve it, reset it or wait for it
+ * while it runs, and several can run at once. The child reports on a pipe
+ * what lab08_probe() returned, its errno and *generation. That report is
+ * the student's answer, nothing more: the tests compare it with what the
+ * test's server did and what the kernel counted.
+ */
+struct probe_report {
+    int outcome;
+    int err;
+    int generation;
+};
+
+struct probe {
+    pid_t pid;
+    int report_fd; /* the read end of the child's report pipe */
+};
+
+/* The outcome code of a probe that returned -1: PROBE_FAILED + errno. */
+#define PROBE_FAILED 1000
+
+static struct probe probe_in_child(const struct sockaddr_storage *addr, int timeout_ms)
 {
-    fflush(NULL);
-    pid_t pid = fork();
-    check(pid != -1, "harness: fork");
-    if (pid == 0) {
-        int generation = -1;
-        watch_stop();
+    struct probe probe;
+    int report[2];
+
+    check(pipe2(report, O_CLOEXEC) == 0, "harness: pipe: %s", sl_errno_name(errno));
+    probe.pid = sj_fork();
+    check(probe.pid != -1, "harness: fork: %s", sl_errno_name(errno));
+    if (probe.pid == 0) {
+        struct probe_report r = { .generation = -1 };
         /*
-         * Only the probe's own socket: a copy of the test's listener kept
-         * here would keep it open after the test closes it.
+         * Only the probe's own socket and the report pipe: a copy of the
+         * test's listener kept here would keep it open after the test
+         * closes it.
          */
         for (int fd = 3; fd < 1024; fd++)
-            if (generation_pipe == NULL || fd != generation_pipe[1])
+            if (fd != report[1])
                 close(fd);
-        int outcome = lab08_probe(sa(addr), sa_len(addr), timeout_ms, &generation);
-        if (generation_pipe)
-            (void)!write(generation_pipe[1], &generation, sizeof generation);
-        _exit(outcome >= 0 ? outcome : 100 + (errno < 150 ? errno : 150));
+        r.outcome = lab08_probe(sa(addr), sa_len(addr), timeout_ms, &r.generation);
+        r.err = errno;
+        (void)!write(report[1], &r, sizeof r);
+        _exit(0);
     }
-    return pid;
+    close(report[1]);
+    probe.report_fd = report[0];
+    return probe;
 }
 
 static const char *outcome_name(int outcome)
@@ -1325,37 +1420,56 @@ static const char *outcome_name(int outcome)
     case LAB08_TIMED_OUT: return "LAB08_TIMED_OUT";
     case LAB08_CUT_SHORT: return "LAB08_CUT_SHORT";
     }
-    if (outcome >= 100)
-        snprintf(other, sizeof other, "-1 with errno %s", sl_errno_name(outcome - 100));
+    if (outcome >= PROBE_FAILED)
+        snprintf(other, sizeof other, "-1 with errno %s", sl_errno_name(outcome - PROBE_FAILED));
     else
         snprintf(other, sizeof other, "%d", outcome);
     return other;
 }
 
-/* Wait for a probe child; returns its outcome. */
-static int probe_result(pid_t pid)
+/*
+ * The probe child has ended with `status`: read its report. Returns the
+ * outcome code (PROBE_FAILED + errno for -1); *generation, if not NULL,
+ * gets what the probe set. Fails the test when the child ended without a
+ * report: lab08_probe() ended its process instead of returning.
+ */
+static int probe_collect(struct probe *probe, int status, int *generation)
+{
+    struct probe_report r;
+    ssize_t n = read(probe->report_fd, &r, sizeof r);
+
+    close(probe->report_fd);
+    probe->report_fd = -1;
+    check(n == (ssize_t)sizeof r || WIFEXITED(status), "lab08_probe() crashed (%s)", status_text(status));
+    check(n == (ssize_t)sizeof r, "lab08_probe() ended the process it ran in (%s) instead of returning",
+          status_text(status));
+    if (generation)
+        *generation = r.generation;
+    return r.outcome == -1 ? PROBE_FAILED + (r.err >= 0 && r.err < 4096 ? r.err : 0) : r.outcome;
+}
+
+/* Wait for a probe child; returns its outcome code. */
+static int probe_result(struct probe probe, int *generation)
 {
     int status;
 
-    check(waitpid(pid, &status, 0) == pid, "harness: waitpid");
-    check(WIFEXITED(status), "lab08_probe() crashed (%s)", status_text(status));
-    return WEXITSTATUS(status);
+    check(waitpid(probe.pid, &status, 0) == probe.pid, "harness: waitpid");
+    return probe_collect(&probe, status, generation);
 }
 
 /*
- * Poll until the probe child has `queued` connections waiting on addr's
- * listener, or has ended already; in that case fail with what it returned.
+ * Poll until `queued` connections wait on addr's listener, or the probe
+ * child has ended already; in that case fail with what it returned.
  */
-static void wait_probe_connected(pid_t child, const struct sockaddr_storage *addr, unsigned queued)
+static void wait_probe_connected(struct probe *probe, const struct sockaddr_storage *addr, unsigned queued)
 {
     long long deadline = sl_now_ms() + WAIT_MS;
     int status;
 
     while (queued_on(addr) < queued) {
-        pid_t got = waitpid(child, &status, WNOHANG);
-        check(got != child || !WIFEXITED(status), "lab08_probe() returned %s before the server had even accepted",
-              outcome_name(WEXITSTATUS(status)));
-        check(got != child, "lab08_probe() crashed (%s)", status_text(status));
+        if (waitpid(probe->pid, &status, WNOHANG) == probe->pid)
+            fail_test("lab08_probe() returned %s before the server had even accepted",
+                      outcome_name(probe_collect(probe, status, NULL)));
         check(sl_now_ms() < deadline, "lab08_probe() never connected");
         pause_a_moment();
     }
@@ -1365,7 +1479,8 @@ static void wait_probe_connected(pid_t child, const struct sockaddr_storage *add
  * The harness's server end for the probe in `child`: accept its connection
  * on listener (bound to addr), read the request, answer all or the head only.
  */
-static void serve_one(pid_t child, int listener, const struct sockaddr_storage *addr, int generation, bool whole)
+static void serve_one(struct probe *child, int listener, const struct sockaddr_storage *addr, int generation,
+                      bool whole)
 {
     char request[LAB08_REQUEST_MAX], body[128], response[LAB08_RESPONSE_MAX];
     size_t have = 0;
@@ -1400,19 +1515,16 @@ static void test_probe_answered(void)
 {
     struct sockaddr_storage addr;
     int listener = tl_listener(AF_INET, &addr);
-    int gen_pipe[2];
     int generation = -1;
 
-    check(pipe(gen_pipe) == 0, "harness: pipe");
-    pid_t child = probe_in_child(&addr, WAIT_MS, gen_pipe);
-    serve_one(child, listener, &addr, 7, true);
-    require_outcome(probe_result(child), LAB08_ANSWERED, "against a server that answered");
-    check(read(gen_pipe[0], &generation, sizeof generation) == sizeof generation && generation == 7,
-          "lab08_probe() set *generation to %d; the answer named generation 7", generation);
+    struct probe child = probe_in_child(&addr, WAIT_MS);
+    serve_one(&child, listener, &addr, 7, true);
+    require_outcome(probe_result(child, &generation), LAB08_ANSWERED, "against a server that answered");
+    check(generation == 7, "lab08_probe() set *generation to %d; the answer named generation 7", generation);
 
-    child = probe_in_child(&addr, WAIT_MS, NULL);
-    serve_one(child, listener, &addr, 7, false);
-    require_outcome(probe_result(child), LAB08_CUT_SHORT, "against a server that closed after the headers");
+    child = probe_in_child(&addr, WAIT_MS);
+    serve_one(&child, listener, &addr, 7, false);
+    require_outcome(probe_result(child, NULL), LAB08_CUT_SHORT, "against a server that closed after the headers");
     close(listener);
 }
 
@@ -1421,7 +1533,7 @@ static void test_probe_refused(void)
     struct sockaddr_storage addr;
     int reserved = reserve_port(&addr); /* bound, never listening: nobody accepts */
 
-    require_outcome(probe_result(probe_in_child(&addr, WAIT_MS, NULL)), LAB08_REFUSED,
+    require_outcome(probe_result(probe_in_child(&addr, WAIT_MS), NULL), LAB08_REFUSED,
                     "on a port where nothing listens");
     close(reserved);
 }
@@ -1432,10 +1544,10 @@ static void test_probe_reset(void)
     int listener = tl_listener(AF_INET, &addr);
 
     /* The connection waits in the accept queue; then its listener closes. */
-    pid_t child = probe_in_child(&addr, WAIT_MS, NULL);
-    wait_probe_connected(child, &addr, 1);
+    struct probe child = probe_in_child(&addr, WAIT_MS);
+    wait_probe_connected(&child, &addr, 1);
     close(listener);
-    require_outcome(probe_result(child), LAB08_RESET, "when the listener it was queued on closed");
+    require_outcome(probe_result(child, NULL), LAB08_RESET, "when the listener it was queued on closed");
 }
 
 static void test_probe_timed_out(void)
@@ -1445,7 +1557,7 @@ static void test_probe_timed_out(void)
     long long started = sl_now_ms();
 
     /* Queued and never accepted: no answer ever comes. */
-    int outcome = probe_result(probe_in_child(&addr, 200, NULL));
+    int outcome = probe_result(probe_in_child(&addr, 200), NULL);
     long long took = sl_now_ms() - started;
     require_outcome(outcome, LAB08_TIMED_OUT, "with 200 ms against a server that never answers");
     check(took < 1500, "lab08_probe() with 200 ms took %lld ms to give up", took);
@@ -1491,31 +1603,31 @@ static void test_count_like_kernel(void)
     struct tcp_counters before = read_counters();
 
     for (int i = 0; i < ANSWERED; i++) {
-        pid_t child = probe_in_child(&addr, WAIT_MS, NULL);
-        serve_one(child, listener, &addr, 1, true);
-        int o = probe_result(child);
-        check(o <= LAB08_CUT_SHORT, "lab08_probe() returned %s", outcome_name(o));
+        struct probe child = probe_in_child(&addr, WAIT_MS);
+        serve_one(&child, listener, &addr, 1, true);
+        int o = probe_result(child, NULL);
+        check(o >= 0 && o <= LAB08_CUT_SHORT, "lab08_probe() returned %s", outcome_name(o));
         tally[o]++;
     }
-    pid_t queued[RESET];
+    struct probe queued[RESET];
     for (int i = 0; i < RESET; i++)
-        queued[i] = probe_in_child(&addr, WAIT_MS, NULL);
+        queued[i] = probe_in_child(&addr, WAIT_MS);
     for (int i = 0; i < RESET; i++)
-        wait_probe_connected(queued[i], &addr, RESET);
+        wait_probe_connected(&queued[i], &addr, RESET);
     /* Each request has arrived, so no client segment follows the resets. */
     wait_requests_arrived(&addr, RESET);
     close(listener);
     for (int i = 0; i < RESET; i++) {
-        int o = probe_result(queued[i]);
-        check(o <= LAB08_CUT_SHORT, "lab08_probe() returned %s", outcome_name(o));
+        int o = probe_result(queued[i], NULL);
+        check(o >= 0 && o <= LAB08_CUT_SHORT, "lab08_probe() returned %s", outcome_name(o));
         tally[o]++;
     }
     /* A port held by a socket that never listens. */
     struct sockaddr_storage nobody;
     int holder = reserve_port(&nobody);
     for (int i = 0; i < REFUSED; i++) {
-        int o = probe_result(probe_in_child(&nobody, WAIT_MS, NULL));
-        check(o <= LAB08_CUT_SHORT, "lab08_probe() returned %s", outcome_name(o));
+        int o = probe_result(probe_in_child(&nobody, WAIT_MS), NULL);
+        check(o >= 0 && o <= LAB08_CUT_SHORT, "lab08_probe() returned %s", outcome_name(o));
         tally[o]++;
     }
     struct tcp_counters after = read_counters();
@@ -1616,15 +1728,15 @@ static void test_overlap_refuses_nobody(void)
     restart_under_load(OVERLAP, &addr, &run);
     /* Every stop signal to the old workers came when the new generation already listened. */
     bool signalled = false;
-    for (int i = 0; i < watch.nsignals; i++) {
-        if (!is_stop_signal(watch.signal_number[i]))
+    for (int i = 0; i < watch_entries(watch->nsignals); i++) {
+        if (!is_stop_signal(watch->signal_number[i]))
             continue;
         signalled = true;
-        check(watch.listeners_at_signal[i] >= 2 * RESTART_WORKERS,
+        check(watch->listeners_at_signal[i] >= 2 * RESTART_WORKERS,
               "an old worker was told to stop (signal %d to pid %d) while only %d listener%s existed on the port: "
               "start the new generation first, and stop the old one only once every new worker listens",
-              watch.signal_number[i], (int)watch.signal_target[i], watch.listeners_at_signal[i],
-              watch.listeners_at_signal[i] == 1 ? "" : "s");
+              watch->signal_number[i], (int)watch->signal_target[i], watch->listeners_at_signal[i],
+              watch->listeners_at_signal[i] == 1 ? "" : "s");
     }
     check(signalled, "lab08_restart_overlap() never signalled the old workers");
     check(atomic_load(&run.clients.refused) == 0,
@@ -2035,7 +2147,7 @@ static uint64_t require_one_listener_held_by(const struct sockaddr_storage *addr
           (unsigned long long)list[0].inode, (unsigned long long)inode);
     check(holds_inode(server, list[0].inode), "%s: the server process (pid %d) does not hold the listener", when,
           (int)server);
-    check(!holds_inode(getpid(), list[0].inode),
+    check(!holds_inode(sj_subject_pid(), list[0].inode),
           "%s: the parent process holds the listener too: only the server process should", when);
     return list[0].inode;
 }
@@ -2046,7 +2158,7 @@ static void start_server(const struct sockaddr_storage *addr, struct lab08_serve
     int result = lab08_start_server(sa(addr), sa_len(addr), 1, server);
     int err = errno;
     require_success(result, err, "lab08_start_server()");
-    check(server->generation == 1 && parent_of(server->pid) == getpid(),
+    check(server->generation == 1 && tl_parent_of(server->pid) == sj_subject_pid(),
           "after lab08_start_server(): generation %d, pid %d; expected generation 1 and a child of this process",
           server->generation, (int)server->pid);
 }
@@ -2072,16 +2184,16 @@ static void handoff(struct lab08_server *old, struct lab08_server *next, const s
     watch_stop();
     if (helper != -1)
         finish_continuer(helper);
-    for (int i = 0; i < watch.nsignals; i++)
-        check(!(is_stop_signal(watch.signal_number[i]) &&
-                (watch.signal_target[i] == old_pid || watch.signal_target[i] == -old_pid)),
+    for (int i = 0; i < watch_entries(watch->nsignals); i++)
+        check(!(is_stop_signal(watch->signal_number[i]) &&
+                (watch->signal_target[i] == old_pid || watch->signal_target[i] == -old_pid)),
               "lab08_restart_handoff() sent signal %d to the old server (pid %d). A server told to stop closes its "
               "listener, and the connections queued on it are reset: the old server exits by itself once it has "
               "handed the listener over",
-              watch.signal_number[i], (int)old_pid);
+              watch->signal_number[i], (int)old_pid);
     require_success(result, err, "lab08_restart_handoff()");
     require_reaped_cleanly(old_pid, "the old server process");
-    check(next->pid != old_pid && parent_of(next->pid) == getpid(),
+    check(next->pid != old_pid && tl_parent_of(next->pid) == sj_subject_pid(),
           "after the hand-off the new server's pid is %d: not a new child of this process", (int)next->pid);
     check(next->generation == old_generation + 1, "the new server is generation %d, expected %d", next->generation,
           old_generation + 1);
