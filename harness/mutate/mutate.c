@@ -693,12 +693,26 @@ static void add_mutant(const struct source *s, const char *kind, int first, int 
     add_mutant_keyed(s, kind, first, last, replacement, what, NULL);
 }
 
-/* A one-token change: "`<` -> `<=`". */
+static bool same_text(const struct token *a, const struct token *b)
+{
+    return a->len == b->len && memcmp(src + a->off, src + b->off, a->len) == 0;
+}
+
+/* A one-token change: "`<` -> `<=`", or "the 2nd `0` -> `1`" when the line has two. */
 static void replace_token(const struct source *s, const char *kind, int i, const char *replacement)
 {
-    char what[160];
+    const struct token *t = &s->tok[i];
+    int nth = 1, count = 0;
+    char what[160], ordinal[32] = "";
 
-    snprintf(what, sizeof what, "`%.*s` -> `%s`", (int)s->tok[i].len, src + s->tok[i].off, replacement);
+    for (int k = 0; k < s->ntok; k++)
+        if (s->tok[k].line == t->line && same_text(&s->tok[k], t)) {
+            count++;
+            nth += k < i;
+        }
+    if (count > 1)
+        snprintf(ordinal, sizeof ordinal, "the %d%s ", nth, nth == 1 ? "st" : nth == 2 ? "nd" : nth == 3 ? "rd" : "th");
+    snprintf(what, sizeof what, "%s`%.*s` -> `%s`", ordinal, (int)t->len, src + t->off, replacement);
     add_mutant(s, kind, i, i, replacement, what);
 }
 
