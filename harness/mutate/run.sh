@@ -14,6 +14,8 @@
 #   equivalent listed in harness/mutate/equivalent/NN-name.txt ("ID  reason"):
 #              no program could tell it from the solution (not counted,
 #              not graded). A listed id the tool no longer makes is "stale".
+# As root, each mutant is graded in a PID namespace of its own (unshare), so
+# one that signals a stray pid from a test that keeps root hurts nothing.
 # Score = killed / (killed + survived). Prints, per lab,
 #   NN-name: mutation score: K of M killed (P%), E equivalent, S stillborn
 # and each survivor's id, description and diff against the solution; the
@@ -63,6 +65,16 @@ for dir in solutions/[0-9][0-9]-*/; do
 done
 [ ${#labs[@]} -gt 0 ] || usage_error "LAB=${LAB:-}: no such lab in solutions/"
 wanted_ids=" $(echo "$IDS" | tr ',' ' ') "
+
+# As root, every grading runs in a PID namespace of its own. A few tests
+# keep root (the "needs root" extras), and a mutant there may signal pid -1
+# or a stray pid (kill() of an array element past the end, say): in its own
+# namespace that reaches nothing but the mutant's test, and whatever it
+# leaves running ends with the namespace.
+ISOLATE=""
+if [ "$(id -u)" -eq 0 ] && unshare --pid --fork --kill-child --mount-proc true 2>/dev/null; then
+    ISOLATE="unshare --pid --fork --kill-child --mount-proc"
+fi
 
 # The grader's own objects are built once here, so the mutants graded in
 # parallel never race to build them.
@@ -115,7 +127,8 @@ grade_mutant() { # grade_mutant LAB ID
     dir="$OUT/$lab/$id"
     grade_once() {
         rm -rf "$dir/obj" "$dir/grade"
-        GRADE_STOP_EARLY=1 $MAKE --no-print-directory -s grade LAB="${lab%%-*}" SRC_ROOT="$dir/src" \
+        # shellcheck disable=SC2086 # ISOLATE is a command and its options
+        GRADE_STOP_EARLY=1 $ISOLATE $MAKE --no-print-directory -s grade LAB="${lab%%-*}" SRC_ROOT="$dir/src" \
             OBJ="$dir/obj" GRADE_DIR="$dir/grade" >"$dir/grade.log" 2>&1
         verdict=$(verdict_of "$dir" "$lab")
     }
@@ -137,7 +150,7 @@ grade_mutant() { # grade_mutant LAB ID
     echo "$verdict" >"$dir/verdict"
 }
 export -f grade_mutant verdict_of leftovers
-export MAKE OUT RECHECK
+export MAKE OUT RECHECK ISOLATE
 
 report=$OUT/report.txt.tmp
 scores=$OUT/scores.csv.tmp
@@ -154,7 +167,8 @@ for lab in "${labs[@]}"; do
     echo "== $lab"
 
     # The solution first: mutants of a solution that loses points say nothing.
-    if ! GRADE_STOP_EARLY=1 $MAKE --no-print-directory -s grade LAB="$n" SRC_ROOT=solutions \
+    # shellcheck disable=SC2086
+    if ! GRADE_STOP_EARLY=1 $ISOLATE $MAKE --no-print-directory -s grade LAB="$n" SRC_ROOT=solutions \
         OBJ="$labdir/solution/obj" GRADE_DIR="$labdir/solution/grade" >"$labdir/solution.log" 2>&1; then
         tail -n 30 "$labdir/solution.log"
         say "$lab: the solution does not score full marks: no mutation score (see $labdir/solution.log)"
