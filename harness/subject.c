@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -71,8 +72,10 @@ static struct {
     int judge_end;
     int subject_end;
     int pidfd;
+    ino_t judge_inode; /* to know the ends again in a forked test process */
+    ino_t subject_inode;
     uint32_t seq;
-} sj = { 0, 0, -1, -1, -1, 0 };
+} sj = { 0, 0, -1, -1, -1, 0, 0, 0 };
 
 static bool in_subject;
 
@@ -219,30 +222,66 @@ static void subject_main(pid_t judge)
 
 /* ---- the judge --------------------------------------------------------- */
 
-/* Put fd at number want (if want >= 0), keeping close-on-exec; returns the number. */
-static int settle_fd(int fd, int want)
+/*
+ * Is fd still the descriptor we recorded: the same socket (by inode), or a
+ * pidfd? A forked test process inherits our numbers, but it may have
+ * closed them and reused the numbers for something else.
+ */
+static bool still_ours(int fd, ino_t socket_inode)
 {
-    if (want < 0 || fd == want)
+    struct stat st;
+    char path[64], target[64];
+    ssize_t n;
+
+    if (fd < 0 || fstat(fd, &st) != 0)
+        return false;
+    if (socket_inode != 0)
+        return S_ISSOCK(st.st_mode) && st.st_ino == socket_inode;
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    n = readlink(path, target, sizeof target - 1);
+    if (n <= 0)
+        return false;
+    target[n] = '\0';
+    /* "anon_inode:[pidfd]"; kernels with pidfs may say "pidfd:[N]". */
+    return strcmp(target, "anon_inode:[pidfd]") == 0 || strncmp(target, "pidfd:", 6) == 0;
+}
+
+/*
+ * Put fd at number old (our descriptor of the same role, inherited or
+ * being replaced) when old still is that descriptor, so that a count of
+ * open descriptors does not change; otherwise keep fd's own number.
+ */
+static int settle_fd(int fd, int old, bool old_is_ours)
+{
+    if (!old_is_ours || fd == old)
         return fd;
-    if (dup3(fd, want, O_CLOEXEC) == -1)
+    if (dup3(fd, old, O_CLOEXEC) == -1)
         harness_failure("dup3");
     close(fd);
-    return want;
+    return old;
+}
+
+static ino_t inode_of(int fd)
+{
+    struct stat st;
+
+    return fstat(fd, &st) == 0 ? st.st_ino : 0;
 }
 
 static void start_subject(void)
 {
     pid_t judge = getpid();
     int pair[2];
-    bool inherited = sj.owner != 0 && sj.owner != judge;
+    bool judge_end_ours = still_ours(sj.judge_end, sj.judge_inode);
+    bool subject_end_ours = still_ours(sj.subject_end, sj.subject_inode);
+    bool pidfd_ours = still_ours(sj.pidfd, 0);
 
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0)
         harness_failure("socketpair for the subject");
-    /* In a forked test process, take the numbers the parent's channel had
-     * (our copies of them lead to the parent's subject): a count of open
-     * descriptors stays the same. */
-    sj.judge_end = settle_fd(pair[0], inherited || sj.judge_end >= 0 ? sj.judge_end : -1);
-    sj.subject_end = settle_fd(pair[1], inherited || sj.subject_end >= 0 ? sj.subject_end : -1);
+    sj.judge_end = settle_fd(pair[0], sj.judge_end, judge_end_ours);
+    sj.subject_end = settle_fd(pair[1], sj.subject_end, subject_end_ours);
+    sj.judge_inode = inode_of(sj.judge_end);
+    sj.subject_inode = inode_of(sj.subject_end);
     sj.owner = judge;
     sj.seq = 0;
 
@@ -253,13 +292,13 @@ static void start_subject(void)
         harness_failure("clone for the subject");
     if (pid == 0)
         subject_main(judge);
-    sj.pid = pid;
 
     int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
     if (pidfd == -1)
         harness_failure("pidfd_open");
     fcntl(pidfd, F_SETFD, FD_CLOEXEC);
-    sj.pidfd = settle_fd(pidfd, sj.pidfd);
+    sj.pidfd = settle_fd(pidfd, sj.pidfd, pidfd_ours);
+    sj.pid = pid;
 }
 
 static void ensure_subject(void)
