@@ -206,7 +206,8 @@ int lab05_listener_then_drop(const struct sockaddr *addr, socklen_t len, uid_t u
      * TODO:
      * 1. fd = lab05_reuseport_listener(addr, len, LAB05_BACKLOG) while the
      *    process is still root; return -1 if that fails. The socket's owner
-     *    is fixed now, at socket(): root.
+     *    is the effective uid at socket(), now: root. Only fchown() on the
+     *    socket would change it later.
      * 2. Give up root: setgroups(0, NULL), then setgid(gid), then
      *    setuid(uid). Groups and gid first: once the uid is not root, the
      *    process may no longer change them.

@@ -734,7 +734,7 @@ static void hold_workers(const struct sockaddr_storage *addr)
 
     printf("\n  The workers go on serving 127.0.0.1:%u. In another terminal try:\n"
            "      ss -tlnpe 'sport = :%u'\n"
-           "      nc 127.0.0.1 %u\n"
+           "      nc 127.0.0.1 %u < /dev/null\n"
            "  Press Enter (or Ctrl-C) here to stop them.\n", port, port, port);
     /* No SA_RESTART: Ctrl-C interrupts the read() below. */
     struct sigaction action = { .sa_handler = on_interrupt };

@@ -145,10 +145,12 @@ int lab07_format_response(char *buf, size_t size, int worker);
  *      asked), with the flag MSG_NOSIGNAL;
  *   4. close conn_fd.
  * Read the request before answering and closing: close() on a socket with
- * unread bytes sends a reset (RST) instead of a FIN, and the client may lose
- * the response. MSG_NOSIGNAL: writing to a connection the client has
- * already reset raises SIGPIPE, which would kill the whole worker; with the
- * flag, send() just fails with EPIPE and only this connection is lost.
+ * unread bytes sends a reset (RST) instead of a FIN. The client still reads
+ * the bytes that reached it, but then gets ECONNRESET instead of the clean
+ * end-of-file, and whatever was not yet sent is lost. MSG_NOSIGNAL:
+ * writing to a connection the client has already reset raises SIGPIPE,
+ * which would kill the whole worker; with the flag, send() just fails with
+ * EPIPE and only this connection is lost.
  *
  * conn_fd is closed in every case. Returns 0 when the response was sent;
  * -1 with errno when the client went away or misbehaved: ECONNRESET (or
