@@ -27,7 +27,7 @@
  * may overwrite errno. Use this instead of close() there.
  * (It is `inline` only so the compiler does not warn while no step uses it.)
  */
-static inline void close_keep_errno(int fd)
+static __attribute__((unused)) void close_keep_errno(int fd)
 {
     int saved = errno;
     close(fd);

@@ -32,7 +32,7 @@
  * may overwrite errno. Use this instead of close() there.
  * (It is `inline` only so the compiler does not warn while no step uses it.)
  */
-static inline void close_keep_errno(int fd)
+static __attribute__((unused)) void close_keep_errno(int fd)
 {
     int saved = errno;
     close(fd);
@@ -44,7 +44,7 @@ static inline void close_keep_errno(int fd)
  * closes it (read() returns 0) or resets it (read() fails with
  * ECONNRESET), then close it. Given, so step 5 is about the waiting only.
  */
-static inline void serve_until_closed(int conn)
+static __attribute__((unused)) void serve_until_closed(int conn)
 {
     char buf[256];
 

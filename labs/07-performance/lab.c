@@ -34,7 +34,7 @@
  * may overwrite errno. Use this instead of close() there.
  * (It is `inline` only so the compiler does not warn while no step uses it.)
  */
-static inline void close_keep_errno(int fd)
+static __attribute__((unused)) void close_keep_errno(int fd)
 {
     int saved = errno;
     close(fd);
@@ -48,7 +48,7 @@ static inline void close_keep_errno(int fd)
  * every config->stall_every-th connection it serves. Each worker is a
  * process of its own, so the counter below counts one worker's connections.
  */
-static inline void stall_if_chosen(int worker, const struct lab07_config *config)
+static __attribute__((unused)) void stall_if_chosen(int worker, const struct lab07_config *config)
 {
     static unsigned long served;
 
