@@ -917,14 +917,23 @@ static void test_waits_for_whole_request(void)
     require_response(fd, 2, 1, sl_now_ms() + RESPONSE_WAIT_MS);
     close(fd);
 
-    /* A request split in many small pieces, each sent once the server has read the last. */
+    /*
+     * A request in five pieces, each sent once the server has read the
+     * last: cut at a quarter, a half, three quarters, and inside the final
+     * "\r\n\r\n" ("...\r" then "\n\r\n"). Few pieces: the test's own waits
+     * between them count against the server's LAB07_REQUEST_TIMEOUT_MS,
+     * and on a busy machine each wait can take tens of milliseconds.
+     */
     fd = connect_client(&s.addr);
     size_t total = strlen(request_text);
-    for (size_t at = 0; at < total; at += 7) {
-        char piece[8];
-        snprintf(piece, sizeof piece, "%.7s", request_text + at);
+    const size_t cuts[] = { total / 4, total / 2, 3 * total / 4, total - 3, total };
+    size_t at = 0;
+    for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
+        char piece[sizeof request_text];
+        snprintf(piece, sizeof piece, "%.*s", (int)(cuts[i] - at), request_text + at);
         send_text(fd, piece);
-        if (at + 7 < total)
+        at = cuts[i];
+        if (at < total)
             require(server_has_read_all(&s.addr, fd), "the server stopped reading a request sent in pieces%s",
                           dead_worker_note());
     }
