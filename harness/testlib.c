@@ -53,7 +53,7 @@ int tl_accept(int listen_fd, int timeout_ms)
 struct sl_diag_socket tl_kernel_view(int fd, const char *what)
 {
     struct sl_diag_socket sock;
-    int found = sl_diag_find_fd(fd, &sock);
+    int found = kit_diag_find_fd(fd, &sock);
 
     ck_assert_msg(found != -1, "%s (fd %d) is not a socket the kernel can describe: %s", what, fd,
                   sl_errno_name(errno));

@@ -22,6 +22,7 @@
 #include "net.h"
 #include "netns.h"
 #include "sockets.h"
+#include "observe.h"
 #include "sockdiag.h"
 
 /* The loopback address of a family, port 0: 127.0.0.1 or ::1. */

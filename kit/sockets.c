@@ -3,6 +3,7 @@
  */
 #include "sockets.h"
 #include "sockdiag.h"
+#include "observe.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -17,7 +18,7 @@ int kit_five_tuple_of(int fd, struct sl_five_tuple *tuple)
     /* The kernel's own table, by the socket's inode: not getsockname() and
      * getpeername(), which are what a lab asks the student to call. */
     struct sl_diag_socket entry;
-    int found = sl_diag_find_fd(fd, &entry);
+    int found = kit_diag_find_fd(fd, &entry);
 
     if (found == -1)
         return -1;

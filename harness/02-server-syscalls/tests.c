@@ -65,7 +65,7 @@ static int kernel_entry(int fd, struct sl_diag_socket *out)
 {
     struct sl_diag_filter filter = {
         .states = SL_DIAG_ALL_STATES | SL_DIAG_STATE(SL_TCP_BOUND_INACTIVE),
-        .inode = sl_socket_inode(fd),
+        .inode = kit_socket_inode(fd),
     };
 
     ck_assert_msg(filter.inode != 0, "descriptor %d is not a socket", fd);
@@ -142,10 +142,10 @@ static bool wait_established(int fd, int timeout_ms)
 {
     struct sl_diag_filter filter = {
         .states = SL_DIAG_STATE(TCP_ESTABLISHED),
-        .inode = sl_socket_inode(fd),
+        .inode = kit_socket_inode(fd),
     };
 
-    return sl_diag_wait(&filter, timeout_ms, NULL) == 1;
+    return kit_diag_wait(&filter, timeout_ms, NULL) == 1;
 }
 
 /*
@@ -233,7 +233,7 @@ static void check_new_socket(int family)
     ck_assert_msg(tl_fd_is_open(fd) && fd > STDERR_FILENO, "lab02_socket returned %d, not a new descriptor", fd);
 
     /* Ask the kernel what the descriptor is, rather than trust the code. */
-    ck_assert_msg(sl_socket_inode(fd) != 0, "descriptor %d is not a socket", fd);
+    ck_assert_msg(kit_socket_inode(fd) != 0, "descriptor %d is not a socket", fd);
     ck_assert_msg(int_option(fd, SO_DOMAIN) == family, "the socket's family is %d, expected %s",
                   int_option(fd, SO_DOMAIN), family_text(family));
     ck_assert_msg(int_option(fd, SO_TYPE) == SOCK_STREAM, "the socket's type is %d, expected SOCK_STREAM (%d)",
@@ -753,7 +753,7 @@ static struct echo_server start_echo_server(int listen_fd, int nclients)
     ck_assert_msg(server.pid != -1, "harness: fork: %s", sl_errno_name(errno));
     if (server.pid == 0) {
         struct echo_report r = { 0 };
-        uint64_t inode = sl_socket_inode(listen_fd);
+        uint64_t inode = kit_socket_inode(listen_fd);
         char byte;
 
         close(report[0]);
@@ -762,7 +762,7 @@ static struct echo_server start_echo_server(int listen_fd, int nclients)
         r.result = lab02_echo_serve(listen_fd, nclients);
         r.err = errno;
         r.fds_after = kit_open_fd_count();
-        r.listener_kept = sl_socket_inode(listen_fd) == inode;
+        r.listener_kept = kit_socket_inode(listen_fd) == inode;
         if (write(report[1], &r, sizeof r) != (ssize_t)sizeof r)
             _exit(1);
         while (read(hold[0], &byte, 1) > 0)

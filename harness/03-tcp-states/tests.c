@@ -735,12 +735,12 @@ static void test_find_right_connection(void)
 
     open_conn(&c, AF_INET, NORMAL_BUFFERS);
     struct sl_diag_socket entry = require_found(&c.client_tuple, "the client of a live connection");
-    ck_assert_msg(entry.state == SL_ESTABLISHED && entry.inode == sl_socket_inode(c.client),
+    ck_assert_msg(entry.state == SL_ESTABLISHED && entry.inode == kit_socket_inode(c.client),
                   "lab03_find_connection(client) gave %s, inode %llu; the client is ESTABLISHED, inode %llu",
                   state_text(entry.state, 0), (unsigned long long)entry.inode,
-                  (unsigned long long)sl_socket_inode(c.client));
+                  (unsigned long long)kit_socket_inode(c.client));
     entry = require_found(&c.server_tuple, "the server's end of the connection");
-    ck_assert_msg(entry.inode == sl_socket_inode(c.server),
+    ck_assert_msg(entry.inode == kit_socket_inode(c.server),
                   "lab03_find_connection(server's tuple) found another socket");
 
     /* Two clients with the same two ports, from 127.0.0.2 and 127.0.0.3:
@@ -758,9 +758,9 @@ static void test_find_right_connection(void)
     ck_assert(kit_five_tuple_of(b, &tuple_b) == 0);
     int accepted_a = tl_accept(c.listener, WAIT_MS), accepted_b = tl_accept(c.listener, WAIT_MS);
     entry = require_found(&tuple_a, "the connection from 127.0.0.2");
-    ck_assert(entry.inode == sl_socket_inode(a));
+    ck_assert(entry.inode == kit_socket_inode(a));
     entry = require_found(&tuple_b, "the connection from 127.0.0.3 (same ports as the one from 127.0.0.2)");
-    ck_assert(entry.inode == sl_socket_inode(b));
+    ck_assert(entry.inode == kit_socket_inode(b));
 
     /* A connection that does not exist. */
     unknown = tuple_b;
@@ -794,7 +794,7 @@ static void test_find_ipv6(void)
 
     open_conn(&live, AF_INET6, NORMAL_BUFFERS);
     entry = require_found(&live.server_tuple, "the server's end of an IPv6 connection");
-    ck_assert(entry.inode == sl_socket_inode(live.server));
+    ck_assert(entry.inode == kit_socket_inode(live.server));
     close_conn(&live);
     close_conn(&done);
 }

@@ -13,7 +13,7 @@
  * No test waits for a TIME_WAIT socket to expire (that takes 60 s): every
  * scenario runs on a port the kernel just picked (bind port 0, read it
  * back), so an old TIME_WAIT socket is never in the way. No test sleeps a
- * guessed time: it polls the kernel's table with a bound (sl_diag_wait).
+ * guessed time: it polls the kernel's table with a bound (kit_diag_wait).
  * Steps 2, 3 and 4 close their connections with the harness's own code, so
  * a student earns them even before step 1 works.
  */

@@ -16,6 +16,7 @@
 #include "sockets.h"
 #include "results.h"
 #include "sockdiag.h"
+#include "observe.h"
 #include "tcp_states.h"
 
 /* ---- net.h ---------------------------------------------------------------- */
@@ -220,14 +221,14 @@ START_TEST(diag_sees_listener_and_connection)
     int cfd = kit_connect_to((struct sockaddr *)&addr);
     ck_assert_int_ne(cfd, -1);
 
-    ck_assert_int_eq(sl_diag_find_fd(lfd, &s), 1);
+    ck_assert_int_eq(kit_diag_find_fd(lfd, &s), 1);
     ck_assert_int_eq(s.state, SL_LISTEN);
     ck_assert_uint_eq(s.uid, getuid());
     ck_assert(sl_addr_equal((struct sockaddr *)&s.local, (struct sockaddr *)&addr));
-    ck_assert_int_eq(sl_diag_find_fd(cfd, &s), 1);
+    ck_assert_int_eq(kit_diag_find_fd(cfd, &s), 1);
     ck_assert_int_eq(s.state, SL_ESTABLISHED);
     ck_assert(sl_addr_equal((struct sockaddr *)&s.remote, (struct sockaddr *)&addr));
-    ck_assert_uint_eq(s.inode, sl_socket_inode(cfd));
+    ck_assert_uint_eq(s.inode, kit_socket_inode(cfd));
 
     /* The connection waits in the accept queue: the listener counts it. */
     struct sl_diag_filter listeners = { .states = SL_DIAG_STATE(10), .local_port = sl_addr_port((struct sockaddr *)&addr) };
@@ -253,7 +254,7 @@ START_TEST(diag_sees_time_wait_without_fd)
     close(cfd); /* the client closes first: it will hold TIME_WAIT */
     close(afd);
     struct sl_diag_filter tw = { .states = SL_DIAG_STATE(6), .remote_port = sl_addr_port((struct sockaddr *)&addr) };
-    ck_assert_int_eq(sl_diag_wait(&tw, 3000, &s), 1);
+    ck_assert_int_eq(kit_diag_wait(&tw, 3000, &s), 1);
     ck_assert_int_eq(s.state, SL_TIME_WAIT);
     ck_assert_uint_eq(s.inode, 0);
     ck_assert_int_eq(s.timer, 3);
@@ -272,7 +273,7 @@ START_TEST(diag_ipv6)
     int lfd = kit_listen_on(&addr, 8);
     if (lfd == -1)
         return; /* no IPv6 loopback on this machine: nothing to test */
-    ck_assert_int_eq(sl_diag_find_fd(lfd, &s), 1);
+    ck_assert_int_eq(kit_diag_find_fd(lfd, &s), 1);
     ck_assert_int_eq(s.family, AF_INET6);
     ck_assert(sl_addr_equal((struct sockaddr *)&s.local, (struct sockaddr *)&addr));
     close(lfd);
@@ -302,7 +303,7 @@ START_TEST(diag_bound_inactive)
     }
     ck_assert_int_eq(n, 1);
     ck_assert_int_eq(s.linux_state, 7); /* reported as TCP_CLOSE */
-    ck_assert_uint_eq(s.inode, sl_socket_inode(fd));
+    ck_assert_uint_eq(s.inode, kit_socket_inode(fd));
     ck_assert_int_eq(sl_diag_list(&filter, NULL, 0), 1); /* out NULL, max 0: a count */
     close(fd);
 }
@@ -312,8 +313,8 @@ START_TEST(diag_not_a_socket)
 {
     struct sl_diag_socket s;
 
-    ck_assert_int_eq(sl_diag_find_fd(STDIN_FILENO, &s), -1);
-    ck_assert_uint_eq(sl_socket_inode(-1), 0);
+    ck_assert_int_eq(kit_diag_find_fd(STDIN_FILENO, &s), -1);
+    ck_assert_uint_eq(kit_socket_inode(-1), 0);
 }
 END_TEST
 

@@ -111,7 +111,7 @@ bool walk_kernel_entry(int fd, struct sl_diag_socket *out)
 {
     struct sl_diag_filter filter = {
         .states = SL_DIAG_ALL_STATES | SL_DIAG_STATE(SL_TCP_BOUND_INACTIVE),
-        .inode = sl_socket_inode(fd),
+        .inode = kit_socket_inode(fd),
     };
 
     return filter.inode != 0 && sl_diag_list(&filter, out, 1) == 1;

@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 
 #include "sockdiag.h"
+#include "observe.h"
 
 /*
  * First thing in main(): the program's name and its lab's folder, which

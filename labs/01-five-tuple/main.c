@@ -29,6 +29,7 @@
 #include "net.h"
 #include "sockets.h"
 #include "sockdiag.h"
+#include "observe.h"
 #include "walk/trace.h"
 #include "walk/walk.h"
 
@@ -125,7 +126,7 @@ static bool kernel_tuple(int fd, struct sl_five_tuple *tuple)
 {
     struct sl_diag_socket k;
 
-    if (sl_diag_find_fd(fd, &k) != 1)
+    if (kit_diag_find_fd(fd, &k) != 1)
         return false;
     tuple->protocol = IPPROTO_TCP; /* sock_diag was asked for TCP sockets only */
     tuple->local = k.local;
@@ -165,7 +166,7 @@ static void step3_source_port(struct walk *w)
         walk_step_failed(3, "lab01_source_port");
 
     struct sl_diag_socket k;
-    if (sl_diag_find_fd(w->client, &k) != 1)
+    if (kit_diag_find_fd(w->client, &k) != 1)
         return;
     uint16_t kernel_port = sl_addr_port((struct sockaddr *)&k.local);
     printf("  returned %d; the kernel lists port %u\n", port, kernel_port);

@@ -37,6 +37,7 @@
 #include "net.h"
 #include "sockets.h"
 #include "sockdiag.h"
+#include "observe.h"
 #include "walk/trace.h"
 #include "walk/walk.h"
 
@@ -191,10 +192,10 @@ static bool wait_established(int fd, int timeout_ms)
 {
     struct sl_diag_filter filter = {
         .states = SL_DIAG_STATE(TCP_ESTABLISHED),
-        .inode = sl_socket_inode(fd),
+        .inode = kit_socket_inode(fd),
     };
 
-    return sl_diag_wait(&filter, timeout_ms, NULL) == 1;
+    return kit_diag_wait(&filter, timeout_ms, NULL) == 1;
 }
 
 /* This program's own client: a non-blocking connect to addr (no tracing). */
@@ -234,7 +235,7 @@ static void step1_socket(struct walk *w)
         walk_step_failed(1, "lab02_socket");
     printf("  returned fd %d\n", w->fd);
 
-    if (sl_socket_inode(w->fd) == 0) {
+    if (kit_socket_inode(w->fd) == 0) {
         walk_disagree("that descriptor is not a socket");
         return;
     }
@@ -331,7 +332,7 @@ static void step3_listen(struct walk *w)
         if (i <= w->backlog)
             wait_established(w->queued[i], WAIT_MS);
         struct sl_diag_socket c;
-        if (sl_diag_find_fd(w->queued[i], &c) == 1)
+        if (kit_diag_find_fd(w->queued[i], &c) == 1)
             printf("    client %d: %-11s %s\n", i + 1, sl_state_linux_name(c.state),
                    c.state == SL_ESTABLISHED ? "connect() completed: the kernel did the handshake"
                    : c.state == SL_SYN_SENT  ? "its SYN was dropped: the accept queue is full"

@@ -47,6 +47,7 @@
 #include "net.h"
 #include "sockets.h"
 #include "sockdiag.h"
+#include "observe.h"
 #include "tcp_states.h"
 #include "walk/trace.h"
 #include "walk/walk.h"
@@ -386,7 +387,7 @@ static void read_state(int fd, const char *what)
         walk_step_failed(1, "lab03_tcp_state");
     printf("  returned %s\n",
            state >= 0 && state < SL_NSTATES ? sl_state_name((enum sl_state)state) : "a number that is no state");
-    if (sl_diag_find_fd(fd, &entry) == 1 && (int)entry.state != state)
+    if (kit_diag_find_fd(fd, &entry) == 1 && (int)entry.state != state)
         walk_disagree("the kernel's table shows another state: was tcpi_state translated with sl_state_from_linux()?");
 }
 

@@ -35,6 +35,7 @@
 #include "net.h"
 #include "sockets.h"
 #include "sockdiag.h"
+#include "observe.h"
 #include "walk/trace.h"
 #include "walk/walk.h"
 
@@ -450,7 +451,7 @@ static void step5_second_listener(void)
         .family = AF_INET,
         .states = SL_DIAG_STATE(SL_TCP_BOUND_INACTIVE),
         .local_port = sl_addr_port(sa(&b)),
-        .inode = sl_socket_inode(fds[1]),
+        .inode = kit_socket_inode(fds[1]),
     };
     struct sl_diag_socket kb;
     if (sl_diag_list(&bound_only, &kb, 1) == 1)

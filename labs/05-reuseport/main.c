@@ -49,6 +49,7 @@
 #include "net.h"
 #include "sockets.h"
 #include "sockdiag.h"
+#include "observe.h"
 #include "walk/trace.h"
 #include "walk/walk.h"
 
@@ -900,7 +901,7 @@ static void step7_owner(struct walk *w)
     if (root_listener == -1)
         own_call_failed(w, "listen on 127.0.0.1:0");
     w->fds[0] = root_listener;
-    root_listener_inode = sl_socket_inode(root_listener);
+    root_listener_inode = kit_socket_inode(root_listener);
     addr = address_of(w, root_listener);
     printf("  This program (root) listens on %s with SO_REUSEPORT: a group owned by root.\n",
            sl_addr_format(sa(&addr), text, sizeof text));

@@ -35,6 +35,7 @@
 #include "sockets.h"
 #include "netns.h"
 #include "sockdiag.h"
+#include "observe.h"
 #include "walk/walk.h"
 
 #define DEFAULT_LISTENERS 4
@@ -122,7 +123,7 @@ static long accept_queues(const struct lab06_group *group, long *queue)
     if (n == -1)
         walk_die("sock_diag");
     for (int i = 0; i < group->count; i++) {
-        uint64_t inode = sl_socket_inode(group->fds[i]);
+        uint64_t inode = kit_socket_inode(group->fds[i]);
         queue[i] = 0;
         for (int k = 0; k < n && k < 2 * LAB06_MAX_LISTENERS; k++)
             if (listeners[k].inode == inode)
@@ -151,7 +152,7 @@ static void show_group(const struct lab06_group *group)
     for (int i = 0; i < group->count; i++) {
         struct sl_diag_socket sock;
         printf("  %4d  %-4d ", i, group->fds[i]);
-        if (sl_diag_find_fd(group->fds[i], &sock) == 1) {
+        if (kit_diag_find_fd(group->fds[i], &sock) == 1) {
             printf("kernel: ");
             sl_diag_print(stdout, &sock);
             printf("\n");

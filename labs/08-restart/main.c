@@ -52,6 +52,7 @@
 #include "sockets.h"
 #include "netns.h"
 #include "sockdiag.h"
+#include "observe.h"
 
 /* How long the clients run for each method by default (--seconds), and
  * when the restart comes: 40% of the way, so there is load before and after. */
@@ -213,7 +214,7 @@ static void describe_rights(const struct msghdr *msg, char *text, size_t size)
             int fd;
             memcpy(&fd, CMSG_DATA(c) + (size_t)i * sizeof(int), sizeof fd);
             at += (size_t)snprintf(text + at, size - at, "%sfd %d = socket inode %llu", at ? ", " : "", fd,
-                                   (unsigned long long)sl_socket_inode(fd));
+                                   (unsigned long long)kit_socket_inode(fd));
         }
     }
 }

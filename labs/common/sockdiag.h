@@ -68,23 +68,6 @@ struct sl_diag_filter {
  */
 int sl_diag_list(const struct sl_diag_filter *filter, struct sl_diag_socket *out, int max);
 
-/* The inode of the socket behind fd (what sock_diag reports), or 0 on error. */
-uint64_t sl_socket_inode(int fd);
-
-/*
- * Find the kernel's entry for the socket behind fd. Returns 1 and fills *out
- * if found, 0 if the kernel lists no such TCP socket, -1 on error.
- */
-int sl_diag_find_fd(int fd, struct sl_diag_socket *out);
-
-/*
- * Poll the kernel's table until a socket matching filter is in one of the
- * filter's states, for at most timeout_ms. Returns 1 and fills *out (if not
- * NULL) when found, 0 on timeout, -1 on error. Use this instead of sleeping
- * a guessed time after close() or shutdown().
- */
-int sl_diag_wait(const struct sl_diag_filter *filter, int timeout_ms, struct sl_diag_socket *out);
-
 /* Print one line as `ss -tan` would: state, local, remote, then timer and uid. */
 void sl_diag_print(FILE *out, const struct sl_diag_socket *sock);
 
