@@ -239,7 +239,8 @@ grade-class: | deps-build
 # ---- self-test ------------------------------------------------------------
 UNIT_SRCS := $(wildcard harness/unit/*.c)
 UNIT_BIN  := $(BUILD)/bin/unit-tests
-$(UNIT_BIN): $(UNIT_SRCS:harness/%.c=$(BUILD)/harness/%.o) $(BUILD)/harness/results.o $(KIT_LIB) $(COMMON_LIB)
+$(UNIT_BIN): $(UNIT_SRCS:harness/%.c=$(BUILD)/harness/%.o) $(BUILD)/harness/results.o $(BUILD)/harness/subject.o \
+             $(KIT_LIB) $(COMMON_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ $(CHECK_LIBS) -o $@
 

@@ -1,6 +1,7 @@
 /*
- * test_common.c - unit tests of labs/common and of the grader's results
- * file, run by `make unit` (and `make test`). Plain Check, no points: these
+ * test_common.c - unit tests of labs/common, the kit's libraries and the
+ * grader's results file, run by `make unit` (and `make test`), and main()
+ * for them and harness/unit/test_subject.c. Plain Check, no points: these
  * test the kit itself, not a student.
  */
 #include <arpa/inet.h>
@@ -442,11 +443,15 @@ static Suite *common_suite(void)
     return s;
 }
 
+/* harness/unit/test_subject.c */
+Suite *subject_suite(void);
+
 int main(void)
 {
     SRunner *runner = srunner_create(common_suite());
     int failed, run;
 
+    srunner_add_suite(runner, subject_suite());
     srunner_set_fork_status(runner, CK_FORK);
     srunner_run_all(runner, CK_NORMAL);
     failed = srunner_ntests_failed(runner);
