@@ -33,6 +33,8 @@
 #                (by default it is graded once more with doubled time limits,
 #                so a busy machine does not pass for a strong grader)
 #   MIN_SCORE=p  exit 1 when a lab scores below p percent
+#   BASELINE=0   do not grade the solution first (the self-test, which has
+#                just checked the solutions, saves the time)
 #   MAKE BUILD MUTATE (the mutate program) MUTATE_DIR (default BUILD/mutate)
 # Exit status: 0, or 1 when a solution is not at full marks, a mutant broke
 # the grader, an id was unknown or a score is below MIN_SCORE; 2 for usage.
@@ -46,6 +48,7 @@ RECHECK=${RECHECK:-1}
 SAMPLE=${SAMPLE:-}
 IDS=${IDS:-}
 MIN_SCORE=${MIN_SCORE:-}
+BASELINE=${BASELINE:-1}
 
 usage_error() { echo "mutate: $*" >&2; exit 2; }
 [ -d solutions ] || usage_error "needs solutions/ (this is a student handout)"
@@ -168,7 +171,7 @@ for lab in "${labs[@]}"; do
 
     # The solution first: mutants of a solution that loses points say nothing.
     # shellcheck disable=SC2086
-    if ! GRADE_STOP_EARLY=1 $ISOLATE $MAKE --no-print-directory -s grade LAB="$n" SRC_ROOT=solutions \
+    if [ "$BASELINE" != 0 ] && ! GRADE_STOP_EARLY=1 $ISOLATE $MAKE --no-print-directory -s grade LAB="$n" SRC_ROOT=solutions \
         OBJ="$labdir/solution/obj" GRADE_DIR="$labdir/solution/grade" >"$labdir/solution.log" 2>&1; then
         tail -n 30 "$labdir/solution.log"
         say "$lab: the solution does not score full marks: no mutation score (see $labdir/solution.log)"
