@@ -384,7 +384,7 @@ static bool kernel_lists_bound_sockets(void)
         .family = AF_INET,
         .states = 1u << BOUND_INACTIVE_STATE,
         .local_port = sl_addr_port(sa(&addr)),
-        .inode = sl_socket_inode(fd),
+        .inode = kit_socket_inode(fd),
     };
     bool listed = sl_diag_list(&filter, &found, 1) == 1;
 
@@ -630,9 +630,9 @@ static void check_group_of_two(const char *ip)
     int joined = lab05_reuseport_listener(sa(&group), sa_len(&group), LAB05_BACKLOG);
     require_shared(joined, errno, "lab05_reuseport_listener joining a SO_REUSEPORT listener's port");
     n = listeners_on(&group, listening, 4);
-    if (n != 2 || !find_inode(listening, n, sl_socket_inode(joined)))
+    if (n != 2 || !find_inode(listening, n, kit_socket_inode(joined)))
         fail_test("after joining, the kernel lists %d LISTEN sockets on %s (the student's among them: %s), expected 2",
-                  n, tl_str(&group, 0), find_inode(listening, n, sl_socket_inode(joined)) ? "yes" : "no");
+                  n, tl_str(&group, 0), find_inode(listening, n, kit_socket_inode(joined)) ? "yes" : "no");
 
     close(joined);
     close(first);
@@ -740,8 +740,8 @@ static void test_pair_both_accept(void)
      * gets some (both get none with probability 2^-63). */
     connect_many(&addr, clients, SENT);
     int n = wait_for_queued(&addr, SENT, listening, 4);
-    const struct sl_diag_socket *first = find_inode(listening, n, sl_socket_inode(fds[0]));
-    const struct sl_diag_socket *second = find_inode(listening, n, sl_socket_inode(fds[1]));
+    const struct sl_diag_socket *first = find_inode(listening, n, kit_socket_inode(fds[0]));
+    const struct sl_diag_socket *second = find_inode(listening, n, kit_socket_inode(fds[1]));
     if (first == NULL || second == NULL)
         fail_test("the pair's sockets are no longer both in LISTEN on %s", tl_str(&addr, 0));
     if (first->rqueue + second->rqueue != SENT)
@@ -852,10 +852,10 @@ static void require_count(const struct sockaddr_storage *addr, const int *fds, i
     for (int i = 0; i < n; i++) {
         bool named = false;
         for (int j = 0; j < n; j++)
-            named |= inodes[j] == sl_socket_inode(fds[i]);
+            named |= inodes[j] == kit_socket_inode(fds[i]);
         if (!named)
             fail_test("lab05_count_listeners(%s) does not name the inode %llu of a listener there (%s)",
-                      tl_str(addr, 0), (unsigned long long)sl_socket_inode(fds[i]), situation);
+                      tl_str(addr, 0), (unsigned long long)kit_socket_inode(fds[i]), situation);
     }
 }
 
@@ -922,8 +922,8 @@ static void test_count_more_than_max(void)
     if (got != 3)
         fail_test("lab05_count_listeners(max = 1) returned %d for 3 listeners: return how many there are, "
                   "even when only max are stored", got);
-    if (inodes[0] != sl_socket_inode(group[0]) && inodes[0] != sl_socket_inode(group[1]) &&
-        inodes[0] != sl_socket_inode(group[2]))
+    if (inodes[0] != kit_socket_inode(group[0]) && inodes[0] != kit_socket_inode(group[1]) &&
+        inodes[0] != kit_socket_inode(group[2]))
         fail_test("lab05_count_listeners(max = 1) stored %llu, not the inode of a listener",
                   (unsigned long long)inodes[0]);
     if (inodes[1] != 7 || inodes[2] != 7)
@@ -971,7 +971,7 @@ static void test_reserve_holds_port(void)
             .family = AF_INET,
             .states = 1u << BOUND_INACTIVE_STATE,
             .local_port = sl_addr_port(sa(&addr)),
-            .inode = sl_socket_inode(fd),
+            .inode = kit_socket_inode(fd),
         };
         if (sl_diag_list(&filter, &k, 1) != 1)
             fail_test("the kernel does not list the reserved socket as bound on %s", tl_str(&addr, 0));
@@ -1011,7 +1011,7 @@ static void test_reserve_gets_nothing(void)
      * no accept queue's business. */
     connect_many(&addr, clients, QUEUED);
     int n = wait_for_queued(&addr, QUEUED, listening, 2);
-    if (n != 1 || listening[0].inode != sl_socket_inode(listener))
+    if (n != 1 || listening[0].inode != kit_socket_inode(listener))
         fail_test("the kernel lists %d LISTEN sockets on %s; only the harness's listener should be one", n,
                   tl_str(&addr, 0));
     if (listening[0].rqueue != QUEUED)
@@ -1393,7 +1393,7 @@ static void test_owner_fixed_at_socket(void)
 
     /* The kernel: both listeners in one group, both owned by root. */
     int n = listeners_on(&addr, listening, 4);
-    const struct sl_diag_socket *mine = find_inode(listening, n, sl_socket_inode(fd));
+    const struct sl_diag_socket *mine = find_inode(listening, n, kit_socket_inode(fd));
     if (n != 2 || mine == NULL)
         fail_test("the kernel lists %d LISTEN sockets on %s (the student's among them: %s), expected 2", n,
                   tl_str(&addr, 0), mine ? "yes" : "no");

@@ -238,7 +238,7 @@ static long accept_queues(const struct lab06_group *group, long *queue)
     long sum = 0;
 
     for (int i = 0; i < group->count; i++) {
-        uint64_t inode = sl_socket_inode(group->fds[i]);
+        uint64_t inode = kit_socket_inode(group->fds[i]);
         bool found = false;
         for (int k = 0; k < n && k < 2 * LAB06_MAX_LISTENERS; k++)
             if (listeners[k].inode == inode) {
@@ -1098,7 +1098,7 @@ static void test_source_port_after_time_wait(void)
         .local_port = sl_addr_port(sa(&source)),
         .remote_port = sl_addr_port(sa(&other)),
     };
-    require(sl_diag_wait(&time_wait, ACCEPT_TIMEOUT_MS, NULL) == 1,
+    require(kit_diag_wait(&time_wait, ACCEPT_TIMEOUT_MS, NULL) == 1,
             "harness: the earlier connection did not reach TIME_WAIT");
     close(other_listener);
 
