@@ -908,7 +908,7 @@ static void test_count_matches_kernel(void)
 
 static void test_count_more_than_max(void)
 {
-    struct sockaddr_storage addr;
+    struct sockaddr_storage addr, neighbour;
     uint64_t inodes[3] = { 0, 7, 7 };
     int group[3];
 
@@ -917,21 +917,30 @@ static void test_count_more_than_max(void)
     group[2] = harness_socket(&addr, WITH_REUSEPORT, true);
     ck_assert_msg(group[1] != -1 && group[2] != -1, "harness: cannot make a group of 3 on %s", tl_str(&addr, 0));
 
+    /* A 4th listener on the same port, another address: it is not on addr,
+     * so a count of the port alone says 4 and may store its inode. */
+    neighbour = addr;
+    ((struct sockaddr_in *)&neighbour)->sin_addr.s_addr = htonl(INADDR_LOOPBACK + 1);
+    int beside = harness_socket(&neighbour, WITH_REUSEPORT, true);
+    ck_assert_msg(beside != -1, "harness: listener on %s: %s", tl_str(&neighbour, 0), sl_errno_name(errno));
+
     int got = lab05_count_listeners(sa(&addr), inodes, 1);
     require_success(got, errno, "lab05_count_listeners(max = 1)");
     if (got != 3)
-        fail_test("lab05_count_listeners(max = 1) returned %d for 3 listeners: return how many there are, "
-                  "even when only max are stored", got);
+        fail_test("lab05_count_listeners(%s, max = 1) returned %d for 3 listeners there (and one on %s, which is "
+                  "not there): return how many are on addr, even when only max are stored",
+                  tl_str(&addr, 0), got, tl_str(&neighbour, 1));
     if (inodes[0] != kit_socket_inode(group[0]) && inodes[0] != kit_socket_inode(group[1]) &&
         inodes[0] != kit_socket_inode(group[2]))
-        fail_test("lab05_count_listeners(max = 1) stored %llu, not the inode of a listener",
-                  (unsigned long long)inodes[0]);
+        fail_test("lab05_count_listeners(max = 1) stored %llu, not the inode of a listener on %s",
+                  (unsigned long long)inodes[0], tl_str(&addr, 0));
     if (inodes[1] != 7 || inodes[2] != 7)
         fail_test("lab05_count_listeners(max = 1) wrote past inodes[0]");
     got = lab05_count_listeners(sa(&addr), NULL, 0);
     if (got != 3)
         fail_test("lab05_count_listeners(inodes = NULL, max = 0) returned %d for 3 listeners", got);
 
+    close(beside);
     close_all(group, 3);
 }
 
@@ -1462,7 +1471,7 @@ static const struct grade_test tests[] = {
     { .step = 3, .name = "count_matches_kernel", .points = 2, .run = test_count_matches_kernel,
       .description = "0 to 3 listeners counted with their inodes; connections and other addresses left out" },
     { .step = 3, .name = "count_more_than_max", .points = 1, .run = test_count_more_than_max,
-      .description = "3 listeners, max = 1: returns 3, stores one inode, writes nothing more" },
+      .description = "3 listeners (a 4th on another address), max = 1: returns 3, stores one inode, no more" },
     { .step = 4, .name = "reserve_holds_port", .points = 2, .run = test_reserve_holds_port,
       .description = "bound with SO_REUSEPORT, not listening: a plain bind() is refused, a connect() too" },
     { .step = 4, .name = "reserve_gets_nothing", .points = 2, .run = test_reserve_gets_nothing,
