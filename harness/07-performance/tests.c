@@ -566,14 +566,13 @@ static bool waiting_for_connections(pid_t pid)
 }
 
 /*
- * Wait (bounded) until every worker is asleep waiting for a connection. A
- * test of who gets the next connection starts from there: a worker that has
- * not reached accept() yet, on a busy machine, would take no part.
+ * Wait, until the deadline (sl_now_ms() time) at most, until every worker
+ * is asleep waiting for a connection. A test of who gets the next
+ * connection starts from there: a worker that has not reached accept() yet,
+ * on a busy machine, would take no part.
  */
-static void await_workers_waiting(const pid_t *pids, int n)
+static void await_workers_waiting(const pid_t *pids, int n, long long deadline)
 {
-    long long deadline = sl_now_ms() + RESPONSE_WAIT_MS;
-
     for (int k = 0; k < n; k++)
         while (!waiting_for_connections(pids[k]) && sl_now_ms() < deadline && !all_watched_ended())
             poll(NULL, 0, 2);
@@ -1058,10 +1057,18 @@ static void test_shared_workers_take_turns(void)
 
     int result = lab07_start_shared(&server, grader_loop);
     require_started(&server, result, errno, "lab07_start_shared(4 workers)");
-    /* One at a time: blocking accept() wakes the worker that has waited longest. */
-    await_workers_waiting(server.pids, WORKERS);
-    for (int i = 0; i < 200; i++)
+    /*
+     * One at a time: blocking accept() wakes the worker that has waited
+     * longest. Each connection is made once every worker is back asleep in
+     * accept(): on a busy machine the worker woken for a connection may
+     * run late, and the one that has just served, back in accept(), takes
+     * the connection first; a worker that keeps losing so would serve none.
+     */
+    long long patience = sl_now_ms() + RESPONSE_WAIT_MS;
+    for (int i = 0; i < 200; i++) {
+        await_workers_waiting(server.pids, WORKERS, patience);
         served[exchange_one(&server.addr, i + 1, WORKERS)]++;
+    }
     for (int k = 0; k < WORKERS; k++)
         require(served[k] > 0,
                       "worker %d served none of 200 connections (%s): does every worker reach accept() on the "
@@ -1145,7 +1152,7 @@ static void test_epoll_light_load_concentrates(void)
 
     for (int round = 0; round < LIGHT_LOAD_ROUNDS && best_percent < CONCENTRATED_PERCENT; round++) {
         int served[WORKERS] = { 0 }, most = 0;
-        await_workers_waiting(s.pids, WORKERS);
+        await_workers_waiting(s.pids, WORKERS, sl_now_ms() + RESPONSE_WAIT_MS);
         for (int i = 0; i < LIGHT_LOAD_CONNECTIONS; i++)
             served[exchange_one(&s.addr, i + 1, WORKERS)]++;
         for (int k = 0; k < WORKERS; k++)
