@@ -69,7 +69,7 @@ KIT_LIB     := $(BUILD)/kit/libkit.a
 KIT_CFLAGS   = $(CFLAGS) -Ikit
 TOOL_LIBS    = $(KIT_LIB) $(COMMON_LIB)
 RUNNER_OBJS := $(BUILD)/harness/runner.o $(BUILD)/harness/results.o $(BUILD)/harness/testlib.o \
-               $(BUILD)/harness/subject.o
+               $(BUILD)/harness/subject.o $(BUILD)/harness/faults.o
 REPORT      := $(BUILD)/bin/report
 RESULTS     := $(SELECTED:%=$(GRADE_DIR)/%.results)
 
@@ -162,7 +162,11 @@ contract_of = $(shell harness/contract.sh labs/$(1)/lab.h)
 # The tests call the contract through proxies (harness/NN-name/calls.c):
 # --wrap=f sends the tests' calls of f to __wrap_f, and __real_f is the
 # student's f, which only the subject process runs (harness/subject.h).
-wrap_flags_of = $(foreach f,$(call contract_of,$(1)),-Wl,--wrap=$(f))
+# The calls a test may make fail or fall short in the student's code
+# (harness/faults.h), fortified forms included, are wrapped the same way.
+FAULT_WRAPPED := socket bind listen accept accept4 connect close shutdown read __read_chk write recv __recv_chk \
+                 send poll __poll_chk setsockopt getsockopt getsockname getpeername sl_diag_list
+wrap_flags_of = $(foreach f,$(call contract_of,$(1)) $(FAULT_WRAPPED),-Wl,--wrap=$(f))
 
 # The student's object, admitted only when it calls nothing but the C
 # library and labs/common and runs nothing by itself; every symbol but the
@@ -240,9 +244,9 @@ grade-class: | deps-build
 UNIT_SRCS := $(wildcard harness/unit/*.c)
 UNIT_BIN  := $(BUILD)/bin/unit-tests
 $(UNIT_BIN): $(UNIT_SRCS:harness/%.c=$(BUILD)/harness/%.o) $(BUILD)/harness/results.o $(BUILD)/harness/subject.o \
-             $(KIT_LIB) $(COMMON_LIB)
+             $(BUILD)/harness/faults.o $(KIT_LIB) $(COMMON_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) $^ $(CHECK_LIBS) -o $@
+	$(CC) $(LDFLAGS) $(foreach f,$(FAULT_WRAPPED),-Wl,--wrap=$(f)) $^ $(CHECK_LIBS) -o $@
 
 unit: $(UNIT_BIN)
 	$(UNIT_BIN)

@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "faults.h"
 #include "sockets.h"
 #include "subject.h"
 
@@ -195,6 +196,35 @@ START_TEST(subject_exit_fails_the_test)
 }
 END_TEST
 
+/* In the subject: write 10 bytes to fd with one write() call; returns its result. */
+static long run_write_once(const union sj_value *v)
+{
+    return write((int)v[0].i, "0123456789", 10);
+}
+
+START_TEST(faults_reach_only_the_subject)
+{
+    int pair[2];
+    char buf[16];
+
+    sj_start();
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, pair), 0);
+    fault_short(FC_WRITE, 3);
+    ck_assert_int_eq(sj_call("write", run_write_once, 1, SJ_INT(pair[0])), 3);
+    ck_assert_int_eq(write(pair[0], "abcdef", 6), 6); /* the judge's own write is whole */
+    fault_fail(FC_WRITE, 1, EINTR);
+    ck_assert_int_eq(sj_call("write", run_write_once, 1, SJ_INT(pair[0])), 3);
+    ck_assert_int_eq(sj_call("write", run_write_once, 1, SJ_INT(pair[0])), -1);
+    ck_assert_int_eq(errno, EINTR);
+    ck_assert_int_eq(sj_call("write", run_write_once, 1, SJ_INT(pair[0])), 3);
+    ck_assert_int_eq(fault_calls(FC_WRITE), 4);
+    ck_assert_int_eq(read(pair[1], buf, sizeof buf), 15); /* 3 + 6 + 3 + 3 */
+    fault_clear();
+    ck_assert_int_eq(fault_calls(FC_WRITE), 0);
+    ck_assert_int_eq(sj_call("write", run_write_once, 1, SJ_INT(pair[0])), 10);
+}
+END_TEST
+
 Suite *subject_suite(void);
 
 Suite *subject_suite(void)
@@ -211,6 +241,7 @@ Suite *subject_suite(void)
     tcase_add_test(tc, forked_test_gets_its_own_subject);
     tcase_add_test(tc, sj_fork_runs_on_the_student_side);
     tcase_add_exit_test(tc, subject_exit_fails_the_test, 1);
+    tcase_add_test(tc, faults_reach_only_the_subject);
     suite_add_tcase(s, tc);
     return s;
 }
