@@ -353,10 +353,8 @@ void sj_restart(void)
 
 int sj_setrlimit(int resource, const struct rlimit *limit)
 {
-    if (setrlimit(resource, limit) != 0)
-        return -1;
     if (in_subject)
-        return 0;
+        return setrlimit(resource, limit);
     ensure_subject();
     return prlimit(sj.pid, resource, limit, NULL);
 }

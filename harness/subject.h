@@ -139,7 +139,13 @@ bool sj_in_subject(void);
  */
 void sj_restart(void);
 
-/* setrlimit() for this process and the subject. Returns 0, or -1 with errno set. */
+/*
+ * setrlimit() for the subject, where the student's code runs. The judge
+ * keeps its own limits: it must still be able to poll() its channel when
+ * the student's code may open no descriptor at all. (The descriptor table
+ * is shared, so RLIMIT_NOFILE in the subject counts the judge's too.)
+ * Returns 0, or -1 with errno set.
+ */
 int sj_setrlimit(int resource, const struct rlimit *limit);
 
 #endif

@@ -66,6 +66,29 @@ static struct sl_diag_socket require_established_to(int fd, const struct sockadd
     return k;
 }
 
+/* A listener on ip ("127.0.0.2", "0.0.0.0"), port 0; *addr gets its address. */
+static int listener_on(const char *ip, struct sockaddr_storage *addr)
+{
+    socklen_t len;
+    int fd;
+
+    ck_assert_msg(sl_addr_parse(ip, 0, addr, &len) == 0, "harness: bad address %s", ip);
+    fd = kit_listen_on(addr, 16);
+    ck_assert_msg(fd != -1, "harness: cannot listen on %s: %s", ip, sl_errno_name(errno));
+    return fd;
+}
+
+/* A client bound to from_ip (port 0), connected to server. */
+static int client_from(const char *from_ip, const struct sockaddr_storage *server)
+{
+    struct sockaddr_storage local;
+    int fd = tl_bound_socket(from_ip, &local);
+
+    ck_assert_msg(connect(fd, tl_sa(server), tl_sa_len(server)) == 0, "harness: connect from %s to %s: %s", from_ip,
+                  tl_str(server, 0), sl_errno_name(errno));
+    return fd;
+}
+
 /* Expect two tuples to be the same, explaining any difference. */
 static void require_same_tuple(const struct sl_five_tuple *got, const struct sl_five_tuple *want,
                                const char *what)
@@ -200,6 +223,8 @@ static void test_tuple_matches_kernel(void)
     ck_assert_msg(kit_five_tuple_of(client, &ours) == 0, "harness: the kernel's table has no connection for the client: %s", sl_errno_name(errno));
     ck_assert_msg(sl_five_tuple_equal(&got, &ours), "client's tuple differs from getsockname/getpeername");
 
+    ck_assert_msg(result == 0, "lab01_five_tuple returned %d on success; the contract says 0", result);
+
     /* The server's end of the same connection: the same calls work there. */
     memset(&got, 0xAA, sizeof got);
     result = lab01_five_tuple(accepted, &got);
@@ -208,6 +233,18 @@ static void test_tuple_matches_kernel(void)
     require_same_tuple(&got, &kernel, "server's tuple");
 
     close(accepted);
+    close(client);
+    close(listener);
+
+    /* Both ends on different addresses (127.0.0.3 -> 127.0.0.2), so no
+     * mix-up of local and remote, or of address and port, hides. */
+    listener = listener_on("127.0.0.2", &server);
+    client = client_from("127.0.0.3", &server);
+    memset(&got, 0xAA, sizeof got);
+    result = lab01_five_tuple(client, &got);
+    tl_require_success(result, errno, "lab01_five_tuple(a client 127.0.0.3 -> 127.0.0.2)");
+    kernel = kernel_tuple(client, "the client socket");
+    require_same_tuple(&got, &kernel, "client's tuple (127.0.0.3 -> 127.0.0.2)");
     close(client);
     close(listener);
 }
@@ -258,6 +295,14 @@ static void check_source_port(int family)
     port = lab01_source_port(-1);
     tl_require_failure(port, errno, EBADF, "lab01_source_port(-1)");
 
+    /* A socket that is neither IPv4 nor IPv6 has no port. */
+    int local_pair[2];
+    ck_assert_msg(socketpair(AF_UNIX, SOCK_STREAM, 0, local_pair) == 0, "harness: socketpair: %s", sl_errno_name(errno));
+    port = lab01_source_port(local_pair[0]);
+    tl_require_failure(port, errno, EAFNOSUPPORT, "lab01_source_port on an AF_UNIX socket");
+    close(local_pair[0]);
+    close(local_pair[1]);
+
     close(fd);
     close(client);
     close(listener);
@@ -301,6 +346,64 @@ static void test_accept_mirror(void)
 
     close(accepted);
     close(client);
+    close(listener);
+
+    /* A listener on the wildcard address 0.0.0.0, reached at 127.0.0.2 from
+     * 127.0.0.3: the server's local end is 127.0.0.2, which only the
+     * accepted socket knows (the listener says 0.0.0.0). */
+    struct sockaddr_storage wildcard, reach;
+    listener = listener_on("0.0.0.0", &wildcard);
+    ck_assert(sl_addr_parse("127.0.0.2", sl_addr_port(tl_sa(&wildcard)), &reach, &(socklen_t){ 0 }) == 0);
+    client = client_from("127.0.0.3", &reach);
+    memset(&server_view, 0xAA, sizeof server_view);
+    accepted = lab01_accept_view(listener, &server_view);
+    tl_require_success(accepted, errno, "lab01_accept_view on a listener bound to 0.0.0.0");
+    kernel = kernel_tuple(accepted, "the socket lab01_accept_view returned");
+    require_same_tuple(&server_view, &kernel, "server's tuple (listener on 0.0.0.0, reached at 127.0.0.2)");
+    close(accepted);
+    close(client);
+    close(listener);
+}
+
+/*
+ * A client that gave up before the server accepted: it reset the
+ * connection (SO_LINGER 0, then close()) while it waited in the queue.
+ * accept() still returns it, but it has no peer any more: getpeername()
+ * fails with ENOTCONN, and lab01_accept_view must fail the same way and
+ * close the descriptor accept() gave it.
+ */
+static void test_accept_peer_gone(void)
+{
+    struct sockaddr_storage server;
+    struct sl_five_tuple view, client_tuple;
+    int listener = tl_listener(AF_INET, &server);
+    int client = tl_connect(&server);
+
+    ck_assert_msg(kit_five_tuple_of(client, &client_tuple) == 0, "harness: the client is not connected: %s",
+                  sl_errno_name(errno));
+    ck_assert_msg(setsockopt(client, SOL_SOCKET, SO_LINGER, &(struct linger){ 1, 0 }, sizeof(struct linger)) == 0,
+                  "harness: SO_LINGER: %s", sl_errno_name(errno));
+    close(client);
+    /* The reset has reached the queued connection once the kernel no
+     * longer lists the server's end of it. */
+    tl_await_connection_gone(&client_tuple.remote, &client_tuple.local, ACCEPT_TIMEOUT_MS,
+                             "the server's end of the reset connection");
+
+    int before = tl_open_fd_count();
+    int result = lab01_accept_view(listener, &view);
+    int err = errno;
+    int after = tl_open_fd_count();
+    if (result >= 0)
+        close(result);
+    tl_require_failure(result, err, ENOTCONN,
+                       "lab01_accept_view on a connection whose client reset it before accept() "
+                       "(getpeername() fails on it)");
+    ck_assert_msg(after == before,
+                  "lab01_accept_view failed but left %d descriptor(s) open: close the socket accept() returned",
+                  after - before);
+    struct sl_diag_socket k = tl_kernel_view(listener, "the listening socket");
+    ck_assert_msg(k.state == SL_LISTEN, "the listener is %s after a failed accept, not LISTEN",
+                  sl_state_linux_name(k.state));
     close(listener);
 }
 
@@ -359,6 +462,7 @@ static void test_many_distinct_ports(void)
 
     int result = lab01_connect_many(tl_sa(&server), tl_sa_len(&server), fds, MANY);
     tl_require_success(result, errno, "lab01_connect_many(127.0.0.1:port, n = 20)");
+    ck_assert_msg(result == 0, "lab01_connect_many returned %d on success; the contract says 0", result);
 
     for (int i = 0; i < MANY; i++) {
         ck_assert_msg(tl_fd_is_open(fds[i]), "fds[%d] = %d is not an open descriptor", i, fds[i]);
@@ -405,6 +509,11 @@ static void test_many_all_or_nothing(void)
     tl_require_success(result, errno, "lab01_connect_many(n = 2)");
     close(fds[0]);
     close(fds[1]);
+    /* One connection is a fine "many". */
+    result = lab01_connect_many(tl_sa(&server), tl_sa_len(&server), fds, 1);
+    tl_require_success(result, errno, "lab01_connect_many(n = 1)");
+    ck_assert_msg(tl_fd_is_open(fds[0]), "lab01_connect_many(n = 1) left fds[0] = %d, not an open descriptor", fds[0]);
+    close(fds[0]);
 
     /* Every connection refused: nothing may stay open. */
     tl_free_port("127.0.0.1", &closed);
@@ -428,6 +537,16 @@ static void test_many_all_or_nothing(void)
                   "lab01_connect_many failed at the 4th connection but left %d descriptor(s) open: "
                   "close the ones already made",
                   after - before);
+
+    /* No connection at all to make is a mistake of the caller's. */
+    for (int n = 0; n >= -1; n--) {
+        before = tl_open_fd_count();
+        result = lab01_connect_many(tl_sa(&server), tl_sa_len(&server), fds, n);
+        err = errno;
+        after = tl_open_fd_count();
+        tl_require_failure(result, err, EINVAL, n == 0 ? "lab01_connect_many(n = 0)" : "lab01_connect_many(n = -1)");
+        ck_assert_msg(after == before, "lab01_connect_many(n = %d) left %d descriptor(s) open", n, after - before);
+    }
 
     close(listener);
 }
@@ -500,6 +619,28 @@ static void test_from_taken_address(void)
         close(result);
     tl_require_failure(result, err, EADDRINUSE, "lab01_connect_from with a source address a listener holds");
     ck_assert_msg(after == before, "a failed lab01_connect_from left %d descriptor(s) open", after - before);
+
+    /* bind() works, connect() is refused: the same care. */
+    struct sockaddr_storage closed;
+    tl_free_port("127.0.0.1", &closed);
+    before = tl_open_fd_count();
+    result = lab01_connect_from(tl_sa(&local), local_len, tl_sa(&closed), tl_sa_len(&closed));
+    err = errno;
+    after = tl_open_fd_count();
+    if (result >= 0)
+        close(result);
+    tl_require_failure(result, err, ECONNREFUSED, "lab01_connect_from(127.0.0.2:0) to a port nobody listens on");
+    ck_assert_msg(after == before, "a refused lab01_connect_from left %d descriptor(s) open", after - before);
+
+    /* No descriptor left to make a socket with: socket() fails, and so must the function. */
+    struct rlimit saved;
+    limit_fd_room(0, &saved);
+    result = lab01_connect_from(tl_sa(&local), local_len, tl_sa(&server), tl_sa_len(&server));
+    err = errno;
+    restore_fd_limit(&saved);
+    if (result >= 0)
+        close(result);
+    tl_require_failure(result, err, EMFILE, "lab01_connect_from when the process may open no more descriptors");
 
     close(listener);
 }
@@ -659,6 +800,8 @@ static const struct grade_test tests[] = {
       .description = "the server's tuple is the client's mirrored, and the kernel agrees" },
     { .step = 4, .name = "listener_unchanged", .points = 2, .run = test_listener_unchanged,
       .description = "accept gives new ESTABLISHED sockets, the listener stays LISTEN; EINVAL on a non-listener" },
+    { .step = 4, .name = "accept_peer_gone", .points = 1, .run = test_accept_peer_gone,
+      .description = "a client that reset before accept(): -1/ENOTCONN and the accepted descriptor closed" },
     { .step = 5, .name = "many_distinct_ports", .points = 2, .run = test_many_distinct_ports,
       .description = "20 connections: all ESTABLISHED, same source address, 20 different ports" },
     { .step = 5, .name = "many_all_or_nothing", .points = 2, .run = test_many_all_or_nothing,
@@ -668,7 +811,8 @@ static const struct grade_test tests[] = {
     { .step = 6, .name = "from_given_port", .points = 2, .run = test_from_given_port,
       .description = "bound to 127.0.0.3 and a chosen port: the kernel shows exactly that source" },
     { .step = 6, .name = "from_taken_address", .points = 1, .run = test_from_taken_address,
-      .description = "a source address in use gives -1/EADDRINUSE and leaves nothing open" },
+      .description = "a source address in use, a refused connect, no descriptor left: -1 with that errno, "
+                     "nothing open" },
     { .step = 7, .name = "loopback_ipv4", .points = 1, .run = test_loopback_ipv4,
       .description = "lab01_connect_loopback(AF_INET) reaches 127.0.0.1:port; other families: EAFNOSUPPORT" },
     { .step = 7, .name = "loopback_ipv6", .points = 2, .run = test_loopback_ipv6,

@@ -119,9 +119,12 @@ START_TEST(setrlimit_reaches_the_subject)
 
     sj_start();
     getrlimit(RLIMIT_NOFILE, &r);
+    rlim_t judge_had = r.rlim_cur;
     r.rlim_cur = 50;
     ck_assert_int_eq(sj_setrlimit(RLIMIT_NOFILE, &r), 0);
     ck_assert_int_eq(sj_call("nofile", run_nofile, 0), 50);
+    getrlimit(RLIMIT_NOFILE, &r);
+    ck_assert_int_eq(r.rlim_cur, judge_had); /* the judge keeps its own */
 }
 END_TEST
 

@@ -60,7 +60,9 @@ int lab01_five_tuple(int fd, struct sl_five_tuple *tuple);
  * Step 3. The local (source) port of socket fd, as a number in host byte
  * order (e.g. 41234), for an IPv4 or IPv6 socket.
  *
- * Returns the port, or -1 with errno set (EBADF for a bad descriptor).
+ * Returns the port, or -1 with errno set: EBADF for a bad descriptor,
+ * EAFNOSUPPORT for a socket that is neither IPv4 nor IPv6 (a Unix socket
+ * has no port).
  */
 int lab01_source_port(int fd);
 
@@ -83,7 +85,8 @@ int lab01_accept_view(int listen_fd, struct sl_five_tuple *tuple);
  * All or nothing: returns 0 when all n are connected. If any connection
  * fails, closes the ones already opened and returns -1 with errno from the
  * call that failed (e.g. ECONNREFUSED, or EMFILE when the process may not
- * open more descriptors).
+ * open more descriptors). n < 1 is the caller's mistake: -1 with EINVAL,
+ * nothing opened.
  */
 int lab01_connect_many(const struct sockaddr *server, socklen_t len, int *fds, int n);
 
