@@ -178,6 +178,14 @@ START_TEST(run_graded_test)
     bool grader_is_root = geteuid() == 0;
 
     /*
+     * The runner is not dumpable, and we inherit that; until sj_start()
+     * makes this process the judge, be dumpable, or an ordinary user could
+     * not write our own /proc/self/uid_map to enter a namespace. Only the
+     * grader's own code runs until then.
+     */
+    prctl(PR_SET_DUMPABLE, 1);
+
+    /*
      * A test that needs root gets it only inside a user namespace of its
      * own (kit_become_namespace_root): root there, the sandbox user
      * outside, with the sandbox's neighbour uid as "nobody" for setuid().
