@@ -14,19 +14,33 @@
  * No test uses a fixed port: sockets bind port 0, and a "free" port is one
  * the kernel just gave out and the test released. No test sleeps a guessed
  * time: it polls the kernel's table, or a descriptor, with a bound.
+ *
+ * Every error the contract promises is driven and checked exactly (-1, the
+ * errno, nothing left open): by a real condition where one is cheap and
+ * certain (a peer that resets, no room for a descriptor, a socket that is
+ * not listening), otherwise with harness/faults.h (EINTR, write() taking a
+ * few bytes a call, getsockname(), listen() or shutdown() failing), which
+ * touches only the student's calls. Unkind peers send in pieces, each only
+ * once the other side has read the one before, so the pieces can never
+ * arrive together by luck.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <linux/sockios.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "faults.h"
 #include "lab.h"
 #include "testlib.h"
 
@@ -212,6 +226,54 @@ static int server_side_count(int family, uint16_t port, uint16_t remote_port, ui
     return n;
 }
 
+/*
+ * Leave no room for one more descriptor: RLIMIT_NOFILE's soft limit at the
+ * lowest free descriptor number, for this process and for the subject
+ * (sj_setrlimit), where the student's code opens its sockets; the next
+ * socket() fails with EMFILE, as in a server that has run out of
+ * descriptors. *saved receives the old limits for restore_fd_limit(). Until
+ * then this process cannot open anything either (not even /proc/self/fd
+ * to count descriptors): count before, and after restoring.
+ */
+static void no_fd_room(struct rlimit *saved)
+{
+    struct rlimit lower;
+    int fd = 0;
+
+    ck_assert_msg(getrlimit(RLIMIT_NOFILE, saved) == 0, "harness: getrlimit: %s", sl_errno_name(errno));
+    while (tl_fd_is_open(fd))
+        fd++;
+    lower = *saved;
+    lower.rlim_cur = (rlim_t)fd;
+    ck_assert_msg(sj_setrlimit(RLIMIT_NOFILE, &lower) == 0, "harness: setrlimit: %s", sl_errno_name(errno));
+}
+
+static void restore_fd_limit(const struct rlimit *saved)
+{
+    ck_assert_msg(sj_setrlimit(RLIMIT_NOFILE, saved) == 0, "harness: setrlimit: %s", sl_errno_name(errno));
+}
+
+/* An unkind peer: close fd with SO_LINGER {1, 0}, which sends a reset (RST) instead of the clean end (FIN). */
+static void reset_connection(int fd)
+{
+    struct linger linger = { .l_onoff = 1, .l_linger = 0 };
+
+    ck_assert_msg(setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, sizeof linger) == 0,
+                  "harness: setsockopt(SO_LINGER): %s", sl_errno_name(errno));
+    close(fd);
+}
+
+/* A harness listener on ip ("127.0.0.3", "0.0.0.0"), port 0; *addr receives its address. */
+static int listener_on(const char *ip, struct sockaddr_storage *addr)
+{
+    socklen_t len;
+
+    ck_assert_msg(sl_addr_parse(ip, 0, addr, &len) == 0, "harness: bad address %s", ip);
+    int fd = kit_listen_on(addr, 16);
+    ck_assert_msg(fd != -1, "harness: cannot listen on %s: %s", ip, sl_errno_name(errno));
+    return fd;
+}
+
 /* ------------------------------------------------------------------ */
 /* Step 1: socket()                                                     */
 /* ------------------------------------------------------------------ */
@@ -390,6 +452,70 @@ static void test_bind_address_in_use(void)
                   sl_addr_port(tl_sa(&after)));
     close(fd);
     close(listener);
+}
+
+/* lab02_bind_loopback(fd, family, 0) must fail with -1/EAFNOSUPPORT and leave fd open and unbound. */
+static void check_bind_refuses_family(int fd, int family, const char *call)
+{
+    int result = lab02_bind_loopback(fd, family, 0);
+    int err = errno;
+
+    ck_assert_msg(result == -1, "%s returned %d; there is no loopback address of that family: return -1", call,
+                  result);
+    ck_assert_msg(err == EAFNOSUPPORT, "%s returned -1 with errno %s (%s); the contract says EAFNOSUPPORT%s", call,
+                  sl_errno_name(err), strerror(err),
+                  err == 0 ? ": set errno yourself when no call failed" : "");
+    ck_assert_msg(tl_fd_is_open(fd), "%s closed the caller's socket: it must leave fd open", call);
+    struct sockaddr_storage after = tl_local_address(fd, "the socket");
+    ck_assert_msg(sl_addr_port(tl_sa(&after)) == 0, "after %s the socket is bound to %s", call, tl_str(&after, 0));
+}
+
+static void test_bind_bad_family(void)
+{
+    int fd = harness_socket(AF_INET);
+    int port = lab02_bind_loopback(fd, AF_INET, 0);
+    tl_require_success(port, errno, "lab02_bind_loopback(fd, AF_INET, 0)");
+    close(fd);
+
+    /* A family with no loopback address: the function itself says EAFNOSUPPORT. */
+    fd = harness_socket(AF_INET);
+    check_bind_refuses_family(fd, AF_UNIX, "lab02_bind_loopback(an AF_INET socket, AF_UNIX, 0)");
+    close(fd);
+
+    /* An IPv6 address for an IPv4 socket: bind() itself says EAFNOSUPPORT. */
+    fd = harness_socket(AF_INET);
+    check_bind_refuses_family(fd, AF_INET6, "lab02_bind_loopback(an AF_INET socket, AF_INET6, 0)");
+    close(fd);
+}
+
+static void test_bind_getsockname_fails(void)
+{
+    int fd = harness_socket(AF_INET);
+    int port = lab02_bind_loopback(fd, AF_INET, 0);
+    tl_require_success(port, errno, "lab02_bind_loopback(fd, AF_INET, 0)");
+    close(fd);
+
+    /* getsockname() can fail (ENOBUFS: the kernel is short of memory).
+     * Then the port is unknown: the contract says -1 with its errno. */
+    fd = harness_socket(AF_INET);
+    fault_clear();
+    fault_fail(FC_GETSOCKNAME, 0, ENOBUFS);
+    port = lab02_bind_loopback(fd, AF_INET, 0);
+    int err = errno;
+    int calls = fault_calls(FC_GETSOCKNAME);
+    fault_clear();
+    if (calls > 0) { /* a port read back some other way is not this test's business */
+        ck_assert_msg(port == -1,
+                      "lab02_bind_loopback returned %d although getsockname() failed (ENOBUFS): the port is "
+                      "unknown then; return -1",
+                      port);
+        ck_assert_msg(err == ENOBUFS,
+                      "lab02_bind_loopback returned -1 with errno %s after getsockname() failed with ENOBUFS: "
+                      "leave getsockname()'s errno",
+                      sl_errno_name(err));
+    }
+    ck_assert_msg(tl_fd_is_open(fd), "lab02_bind_loopback closed the caller's socket: it must leave fd open");
+    close(fd);
 }
 
 /* ------------------------------------------------------------------ */
@@ -640,6 +766,39 @@ static void test_accept_not_listening(void)
     close(fd);
 }
 
+static void test_accept_other_addresses(void)
+{
+    struct sockaddr_storage wildcard, target, client_addr, peer;
+    socklen_t len;
+
+    /* A wildcard listener, a client on 127.0.0.2 connecting to 127.0.0.3:
+     * three different addresses, so no mix-up can pass for the right one. */
+    int listener = listener_on("0.0.0.0", &wildcard);
+    int client = tl_bound_socket("127.0.0.2", &client_addr);
+    ck_assert_msg(sl_addr_parse("127.0.0.3", sl_addr_port(tl_sa(&wildcard)), &target, &len) == 0,
+                  "harness: bad address");
+    ck_assert_msg(connect(client, tl_sa(&target), len) == 0, "harness: connect(%s): %s", tl_str(&target, 0),
+                  sl_errno_name(errno));
+    ck_assert_msg(wait_accept_queue(listener, 1, KERNEL_WAIT_MS) == 1, "harness: the client is not queued");
+
+    memset(&peer, 0xAA, sizeof peer);
+    int conn = lab02_accept(listener, &peer);
+    tl_require_success(conn, errno, "lab02_accept(a listener on 0.0.0.0)");
+    ck_assert_msg(conn != listener, "lab02_accept returned the listening descriptor; accept() returns a NEW one");
+    struct sl_diag_socket k = tl_kernel_view(conn, "the socket lab02_accept returned");
+    ck_assert_msg(sl_addr_equal(tl_sa(&k.local), tl_sa(&target)) &&
+                      sl_addr_equal(tl_sa(&k.remote), tl_sa(&client_addr)),
+                  "the kernel lists the accepted socket as %s to %s; the client %s connected to %s",
+                  tl_str(&k.local, 0), tl_str(&k.remote, 1), tl_str(&client_addr, 2), tl_str(&target, 3));
+    ck_assert_msg(sl_addr_equal(tl_sa(&peer), tl_sa(&client_addr)),
+                  "lab02_accept filled in %s; the client is %s (the listener is %s, the connection's local end %s): "
+                  "*client is the other end, the address accept() gives back",
+                  tl_str(&peer, 0), tl_str(&client_addr, 1), tl_str(&wildcard, 2), tl_str(&target, 3));
+    close(conn);
+    close(client);
+    close(listener);
+}
+
 /* ------------------------------------------------------------------ */
 /* Step 5: The whole server                                             */
 /* ------------------------------------------------------------------ */
@@ -713,6 +872,67 @@ static void test_open_server_addr_in_use(void)
                   "close the socket before returning -1",
                   after, before);
     close(listener);
+}
+
+static void test_open_server_no_socket(void)
+{
+    struct rlimit saved;
+    int fd = lab02_open_server(AF_INET, 0, 4);
+    tl_require_success(fd, errno, "lab02_open_server(AF_INET, 0, 4)");
+    close(fd);
+
+    /* The process is out of descriptors: socket() fails with EMFILE, and
+     * there is nothing to bind, listen on or close. */
+    int before = tl_open_fd_count();
+    no_fd_room(&saved);
+    fault_clear();
+    int result = lab02_open_server(AF_INET, 0, 4);
+    int err = errno;
+    int binds = fault_calls(FC_BIND);
+    restore_fd_limit(&saved);
+    int after = tl_open_fd_count();
+    if (result >= 0)
+        close(result);
+
+    ck_assert_msg(result == -1, "lab02_open_server returned %d when socket() failed (EMFILE): return -1", result);
+    ck_assert_msg(err == EMFILE,
+                  "lab02_open_server returned -1 with errno %s when socket() failed with EMFILE%s", sl_errno_name(err),
+                  binds > 0 ? ": it went on to bind() the -1 socket() returned; check socket()'s result first and "
+                              "return -1 at once"
+                            : ": leave socket()'s errno");
+    ck_assert_msg(after == before, "after the failed lab02_open_server the process has %d descriptors open, before %d",
+                  after, before);
+}
+
+static void test_open_server_listen_fails(void)
+{
+    int fd = lab02_open_server(AF_INET, 0, 4);
+    tl_require_success(fd, errno, "lab02_open_server(AF_INET, 0, 4)");
+    close(fd);
+
+    /* listen() checks the port again and may say EADDRINUSE (another
+     * socket that shares it started listening first): made to happen here. */
+    int before = tl_open_fd_count();
+    fault_clear();
+    fault_fail(FC_LISTEN, 0, EADDRINUSE);
+    int result = lab02_open_server(AF_INET, 0, 4);
+    int err = errno;
+    int listens = fault_calls(FC_LISTEN);
+    fault_clear();
+    int after = tl_open_fd_count();
+    if (result >= 0)
+        close(result);
+
+    ck_assert_msg(listens > 0, "lab02_open_server never called listen()");
+    ck_assert_msg(result == -1,
+                  "lab02_open_server returned %d although listen() failed (EADDRINUSE): the socket does not listen; "
+                  "return -1",
+                  result);
+    ck_assert_msg(err == EADDRINUSE, "lab02_open_server returned -1 with errno %s when listen() failed with EADDRINUSE",
+                  sl_errno_name(err));
+    ck_assert_msg(after == before,
+                  "after listen() failed, lab02_open_server left %d descriptor(s) open: close the socket it made",
+                  after - before);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1062,12 +1282,275 @@ static void test_echo_closes_descriptors(void)
     run_echo(sizes, 2, true);
 }
 
+/*
+ * The tests below call lab02_echo_serve(listener, 1) directly, once the
+ * client has done everything it will do: its bytes (and its EOF, or its
+ * reset) are already waiting at the server, so the call can run to its end
+ * with nobody driving the client, and the test then reads what came back.
+ * Messages are a few KiB: the echo fits in the socket buffers.
+ */
+
+/* Bytes that depend on seed, so one client's echo never passes for another's. */
+static void fill_message(unsigned char *msg, size_t size, int seed)
+{
+    for (size_t i = 0; i < size; i++)
+        msg[i] = (unsigned char)(seed * 89 + i * 7 + i / 251);
+}
+
+/* A harness client that has sent msg to server and, with finish, shut down its sending side (EOF). */
+static int queued_client(const struct sockaddr_storage *server, const unsigned char *msg, size_t size, bool finish)
+{
+    int fd = tl_connect(server);
+
+    ck_assert_msg(write(fd, msg, size) == (ssize_t)size, "harness: write: %s", sl_errno_name(errno));
+    if (finish)
+        ck_assert_msg(shutdown(fd, SHUT_WR) == 0, "harness: shutdown: %s", sl_errno_name(errno));
+    return fd;
+}
+
+/*
+ * Read fd until EOF or room bytes, waiting at most timeout_ms in all.
+ * Returns the byte count; *eof tells whether EOF came, *err the errno of a
+ * failed read (0: none).
+ */
+static size_t read_until_eof(int fd, unsigned char *buf, size_t room, int timeout_ms, bool *eof, int *err)
+{
+    long long deadline = sl_now_ms() + timeout_ms;
+    size_t got = 0;
+
+    *eof = false;
+    *err = 0;
+    while (got < room) {
+        long long left = deadline - sl_now_ms();
+        if (left <= 0 || sl_wait_readable(fd, (int)left) != 1)
+            break;
+        ssize_t n = read(fd, buf + got, room - got);
+        if (n == 0) {
+            *eof = true;
+            break;
+        }
+        if (n == -1) {
+            if (errno == EINTR)
+                continue;
+            *err = errno;
+            break;
+        }
+        got += (size_t)n;
+    }
+    return got;
+}
+
+/*
+ * The client's side after lab02_echo_serve returned 0: exactly its size
+ * bytes back, then EOF. `how` says what the test did to the server.
+ */
+static void require_echo_back(int client, const unsigned char *msg, size_t size, const char *how)
+{
+    unsigned char back[8192];
+    bool eof;
+    int err;
+
+    ck_assert(size < sizeof back);
+    size_t got = read_until_eof(client, back, sizeof back, KERNEL_WAIT_MS, &eof, &err);
+    ck_assert_msg(err == 0, "%s, the client read %s after %zu bytes of its echo", how, sl_errno_name(err), got);
+    ck_assert_msg(got == size, "%s, the client got back %zu bytes; it sent %zu", how, got, size);
+    ck_assert_msg(memcmp(back, msg, size) == 0, "%s, the client got %zu bytes back, but not the bytes it sent", how,
+                  size);
+    ck_assert_msg(eof, "%s, the client got its echo but never EOF: close the connection once the client has finished",
+                  how);
+}
+
+/* Serve one well-behaved client with lab02_echo_serve(listener, 1): it must return 0 and echo. */
+static void require_one_echo(int listener, const struct sockaddr_storage *addr)
+{
+    unsigned char msg[300];
+
+    fill_message(msg, sizeof msg, 1);
+    int client = queued_client(addr, msg, sizeof msg, true);
+    int result = lab02_echo_serve(listener, 1);
+    tl_require_success(result, errno, "lab02_echo_serve(listener, 1)");
+    ck_assert_msg(result == 0, "lab02_echo_serve returned %d, expected 0", result);
+    require_echo_back(client, msg, sizeof msg, "with one client");
+    close(client);
+}
+
+/* After a failed lab02_echo_serve: the listener still open and listening, nothing else left open. */
+static void require_cleaned_up(int listener, int before, int after)
+{
+    ck_assert_msg(after == before,
+                  "lab02_echo_serve returned -1 but left %d descriptor(s) open: close the connection it accepted "
+                  "before returning (keeping the errno of the call that failed)",
+                  after - before);
+    ck_assert_msg(tl_fd_is_open(listener), "lab02_echo_serve closed listen_fd; it belongs to the caller");
+    struct sl_diag_socket l = tl_kernel_view(listener, "the listener");
+    ck_assert_msg(l.state == SL_LISTEN, "the listener is %s after lab02_echo_serve", sl_state_linux_name(l.state));
+}
+
+static void test_echo_short_writes(void)
+{
+    struct sockaddr_storage addr;
+    unsigned char msg[3000];
+    int listener = tl_listener(AF_INET, &addr);
+
+    /* A client that sends in pieces, and a send buffer that takes only 7
+     * bytes a call: write() says how many it took, the rest is the
+     * caller's to write again. */
+    fill_message(msg, sizeof msg, 2);
+    int client = queued_client(&addr, msg, sizeof msg, true);
+    fault_clear();
+    fault_short(FC_READ, 500);
+    fault_short(FC_RECV, 500);
+    fault_short(FC_WRITE, 7);
+    fault_short(FC_SEND, 7);
+    int result = lab02_echo_serve(listener, 1);
+    int err = errno;
+    fault_clear();
+
+    tl_require_success(result, err, "lab02_echo_serve(listener, 1), with write() taking at most 7 bytes a call,");
+    ck_assert_msg(result == 0, "lab02_echo_serve returned %d, expected 0", result);
+    require_echo_back(client, msg, sizeof msg,
+                      "With read() giving at most 500 bytes and write() taking at most 7 a call (write the rest "
+                      "again, from where it stopped)");
+    close(client);
+    close(listener);
+}
+
+static void test_echo_interrupted(void)
+{
+    struct sockaddr_storage addr;
+    unsigned char msg[1000];
+    int listener = tl_listener(AF_INET, &addr);
+
+    /* A signal arrives while the server waits in read(): read() fails
+     * with EINTR having read nothing, and the right thing is to call it again. */
+    fill_message(msg, sizeof msg, 3);
+    int client = queued_client(&addr, msg, sizeof msg, true);
+    fault_clear();
+    fault_fail(FC_READ, 0, EINTR);
+    fault_fail(FC_RECV, 0, EINTR);
+    int result = lab02_echo_serve(listener, 1);
+    int err = errno;
+    fault_clear();
+    ck_assert_msg(!(result == -1 && err == EINTR),
+                  "lab02_echo_serve returned -1 with errno EINTR: a read() interrupted by a signal (EINTR) read "
+                  "nothing and lost nothing; call it again");
+    tl_require_success(result, err, "lab02_echo_serve(listener, 1), its first read() interrupted (EINTR),");
+    ck_assert_msg(result == 0, "lab02_echo_serve returned %d, expected 0", result);
+    require_echo_back(client, msg, sizeof msg, "With its first read() interrupted (EINTR)");
+    close(client);
+
+    /* The same in write(). */
+    fill_message(msg, sizeof msg, 4);
+    client = queued_client(&addr, msg, sizeof msg, true);
+    fault_fail(FC_WRITE, 0, EINTR);
+    fault_fail(FC_SEND, 0, EINTR);
+    result = lab02_echo_serve(listener, 1);
+    err = errno;
+    fault_clear();
+    ck_assert_msg(!(result == -1 && err == EINTR),
+                  "lab02_echo_serve returned -1 with errno EINTR: a write() interrupted by a signal (EINTR) wrote "
+                  "nothing; call it again");
+    tl_require_success(result, err, "lab02_echo_serve(listener, 1), its first write() interrupted (EINTR),");
+    ck_assert_msg(result == 0, "lab02_echo_serve returned %d, expected 0", result);
+    require_echo_back(client, msg, sizeof msg, "With its first write() interrupted (EINTR)");
+    close(client);
+    close(listener);
+}
+
+/*
+ * A client that connects, sends `size` bytes (maybe none) and resets the
+ * connection, all before the server accepts it: the kernel still hands
+ * the connection to accept(), with the bytes, and the reset as its error.
+ */
+static void queue_reset_client(int listener, const struct sockaddr_storage *addr, size_t size)
+{
+    unsigned char msg[64];
+
+    ck_assert(size <= sizeof msg);
+    fill_message(msg, size, 5);
+    int client = tl_connect(addr);
+    struct sockaddr_storage client_addr = tl_local_address(client, "the client");
+    if (size > 0)
+        ck_assert_msg(write(client, msg, size) == (ssize_t)size, "harness: write: %s", sl_errno_name(errno));
+    ck_assert_msg(wait_accept_queue(listener, 1, KERNEL_WAIT_MS) == 1, "harness: the client is not queued");
+    reset_connection(client);
+    /* Once the reset has arrived, the server's end leaves the kernel's table. */
+    tl_await_connection_gone(addr, &client_addr, KERNEL_WAIT_MS, "the server's end of the reset connection");
+}
+
+/* lab02_echo_serve(listener, 1) on a reset connection: -1/ECONNRESET from `call`, and nothing left open. */
+static void check_echo_reset(int listener, const char *call, const char *situation)
+{
+    int before = tl_open_fd_count();
+    int result = lab02_echo_serve(listener, 1);
+    int err = errno;
+    int after = tl_open_fd_count();
+
+    ck_assert_msg(result == -1,
+                  "lab02_echo_serve returned %d; %s, so %s() failed with ECONNRESET: when %s() fails (not with "
+                  "EINTR), close the connection and return -1",
+                  result, situation, call, call);
+    ck_assert_msg(err == ECONNRESET, "lab02_echo_serve returned -1 with errno %s; %s, so %s() failed with ECONNRESET",
+                  sl_errno_name(err), situation, call);
+    require_cleaned_up(listener, before, after);
+}
+
+static void test_echo_read_error(void)
+{
+    struct sockaddr_storage addr;
+    int listener = tl_listener(AF_INET, &addr);
+
+    require_one_echo(listener, &addr);
+    queue_reset_client(listener, &addr, 0);
+    check_echo_reset(listener, "read", "the client reset the connection without sending anything");
+    close(listener);
+}
+
+static void test_echo_write_error(void)
+{
+    struct sockaddr_storage addr;
+    int listener = tl_listener(AF_INET, &addr);
+
+    require_one_echo(listener, &addr);
+    queue_reset_client(listener, &addr, 10);
+    check_echo_reset(listener, "write",
+                     "the client sent 10 bytes and reset the connection (read() gives the 10 bytes; writing them "
+                     "back fails)");
+    close(listener);
+}
+
+static void test_echo_accept_error(void)
+{
+    struct sockaddr_storage addr;
+    int listener = tl_listener(AF_INET, &addr);
+    require_one_echo(listener, &addr);
+    close(listener);
+
+    /* A socket that is bound but not listening: accept() says EINVAL. */
+    int fd = tl_bound_socket("127.0.0.1", &addr);
+    int before = tl_open_fd_count();
+    fault_clear();
+    int result = lab02_echo_serve(fd, 1);
+    int err = errno;
+    int reads = fault_calls(FC_READ) + fault_calls(FC_RECV);
+    int after = tl_open_fd_count();
+    ck_assert_msg(result == -1, "lab02_echo_serve returned %d on a socket that is not listening: accept() failed "
+                                "(EINVAL), return -1", result);
+    ck_assert_msg(err == EINVAL, "lab02_echo_serve returned -1 with errno %s when accept() failed with EINVAL%s",
+                  sl_errno_name(err),
+                  reads > 0 ? ": it went on to read() from the -1 accept() returned; check accept()'s result" : "");
+    ck_assert_msg(after == before, "the failed lab02_echo_serve changed the number of open descriptors (%d, then %d)",
+                  before, after);
+    ck_assert_msg(tl_fd_is_open(fd), "lab02_echo_serve closed listen_fd; it belongs to the caller");
+    close(fd);
+}
+
 /* ------------------------------------------------------------------ */
 /* Step 7: A client                                                     */
 /* ------------------------------------------------------------------ */
 
 /* How the harness's echo server ended (its child's exit status). */
-enum { HARNESS_SAW_EOF = 0, HARNESS_NO_CLIENT = 2, HARNESS_NO_EOF = 3, HARNESS_IO_ERROR = 4 };
+enum { HARNESS_SAW_EOF = 0, HARNESS_NO_CLIENT = 2, HARNESS_NO_EOF = 3, HARNESS_IO_ERROR = 4, HARNESS_NOT_TAKEN = 5 };
 
 /*
  * The harness's own echo server for one client, in a child process: it
@@ -1114,6 +1597,114 @@ static int reap(pid_t pid, bool call_failed)
         kill(pid, SIGKILL);
     ck_assert_msg(waitpid(pid, &status, 0) == pid, "harness: waitpid: %s", sl_errno_name(errno));
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* The unkind server's pause before each piece it sends. */
+#define PEER_PAUSE_MS 10
+
+/* How long the unkind server waits, in all, for the client to read what it sent. */
+#define PEER_REPLY_DEADLINE_MS 3000
+
+/*
+ * What an unkind echo server does once it has read the client's EOF: it
+ * sends the echo in pieces, each after a pause and only once the client
+ * has read the one before (so the pieces can never arrive together), at
+ * most send_max bytes of it; then it closes the connection, or resets it.
+ */
+struct peer_plan {
+    size_t piece;    /* bytes per piece (>= 1) */
+    size_t send_max; /* echo at most this many bytes (SIZE_MAX: all) */
+    bool reset;      /* end with a reset (RST), once the client has read every byte sent, instead of a FIN */
+};
+
+/*
+ * In the unkind server's child: has the client taken every byte sent on
+ * conn? The kernel acknowledged them all (SIOCOUTQ 0: they reached the
+ * client's socket) and the client's socket holds none unread (its Recv-Q
+ * in the kernel's table). 1 yes, 0 not yet, -1 the client's socket is gone.
+ */
+static int peer_client_took_all(int conn)
+{
+    struct sockaddr_storage self, client;
+    struct sl_diag_socket k[8];
+    socklen_t len = sizeof self;
+    int unacked;
+
+    if (getsockname(conn, (struct sockaddr *)&self, &len) != 0)
+        return -1;
+    len = sizeof client;
+    if (getpeername(conn, (struct sockaddr *)&client, &len) != 0 || ioctl(conn, SIOCOUTQ, &unacked) != 0)
+        return -1; /* reset by the client: ENOTCONN */
+    struct sl_diag_filter filter = {
+        .family = self.ss_family,
+        .states = SL_DIAG_ALL_STATES,
+        .local_port = sl_addr_port(tl_sa(&client)),
+        .remote_port = sl_addr_port(tl_sa(&self)),
+    };
+    int n = sl_diag_list(&filter, k, 8);
+    for (int i = 0; i < n && i < 8; i++)
+        if (sl_addr_equal(tl_sa(&k[i].local), tl_sa(&client)) && sl_addr_equal(tl_sa(&k[i].remote), tl_sa(&self)))
+            return unacked == 0 && k[i].rqueue == 0;
+    return -1;
+}
+
+/*
+ * The unkind echo server for one client, in a child process (harness code
+ * only: no assertions there). It reads until EOF (for at most
+ * HARNESS_SERVER_DEADLINE_MS, then it closes, as start_harness_echo does),
+ * then follows plan, waiting at most PEER_REPLY_DEADLINE_MS in all for the
+ * client to read the pieces. Exit status: HARNESS_SAW_EOF when it did all of it,
+ * HARNESS_NOT_TAKEN when the client stopped reading (or closed) before
+ * taking a piece.
+ */
+static pid_t start_unkind_echo(int listen_fd, const struct peer_plan *plan)
+{
+    static unsigned char message[16384];
+    pid_t pid = fork();
+
+    ck_assert_msg(pid != -1, "harness: fork: %s", sl_errno_name(errno));
+    if (pid != 0)
+        return pid;
+    if (sl_wait_readable(listen_fd, HARNESS_SERVER_DEADLINE_MS) != 1)
+        _exit(HARNESS_NO_CLIENT);
+    int conn = accept(listen_fd, NULL, NULL);
+    if (conn == -1)
+        _exit(HARNESS_NO_CLIENT);
+    long long deadline = sl_now_ms() + HARNESS_SERVER_DEADLINE_MS;
+    size_t got = 0;
+    for (;;) {
+        long long left = deadline - sl_now_ms();
+        if (left <= 0 || sl_wait_readable(conn, (int)left) != 1)
+            _exit(HARNESS_NO_EOF);
+        ssize_t n = read(conn, message + got, sizeof message - got);
+        if (n == 0)
+            break;
+        if (n < 0 || got + (size_t)n == sizeof message)
+            _exit(HARNESS_IO_ERROR);
+        got += (size_t)n;
+    }
+    size_t total = got < plan->send_max ? got : plan->send_max;
+    deadline = sl_now_ms() + PEER_REPLY_DEADLINE_MS;
+    for (size_t sent = 0; sent < total;) {
+        size_t k = total - sent < plan->piece ? total - sent : plan->piece;
+        poll(NULL, 0, PEER_PAUSE_MS);
+        if (send(conn, message + sent, k, MSG_NOSIGNAL) != (ssize_t)k)
+            _exit(HARNESS_NOT_TAKEN); /* the client has gone */
+        sent += k;
+        if (sent == total && !plan->reset)
+            break;
+        int took;
+        while ((took = peer_client_took_all(conn)) == 0 && sl_now_ms() < deadline)
+            poll(NULL, 0, 2);
+        if (took != 1)
+            _exit(HARNESS_NOT_TAKEN);
+    }
+    if (plan->reset) {
+        struct linger linger = { .l_onoff = 1, .l_linger = 0 };
+        setsockopt(conn, SOL_SOCKET, SO_LINGER, &linger, sizeof linger);
+    }
+    close(conn);
+    _exit(HARNESS_SAW_EOF);
 }
 
 /* One request to the harness's echo server on family's loopback. */
@@ -1182,6 +1773,251 @@ static void test_request_refused(void)
                   after - before);
 }
 
+/*
+ * One request of msg_len bytes (reply room reply_size) to the unkind echo
+ * server on 127.0.0.1 following plan. Returns what lab02_echo_request
+ * returned; *err its errno, *leaked the descriptors it left open, *status
+ * how the server ended.
+ */
+static ssize_t unkind_request(const struct peer_plan *plan, const unsigned char *msg, size_t msg_len,
+                              unsigned char *reply, size_t reply_size, int *err, int *leaked, int *status)
+{
+    struct sockaddr_storage server;
+    int listener = tl_listener(AF_INET, &server);
+    pid_t pid = start_unkind_echo(listener, plan);
+
+    memset(reply, 0, reply_size);
+    int before = tl_open_fd_count();
+    ssize_t n = lab02_echo_request(tl_sa(&server), tl_sa_len(&server), msg, msg_len, reply, reply_size);
+    *err = errno;
+    *leaked = tl_open_fd_count() - before;
+    *status = reap(pid, n == -1);
+    close(listener);
+    return n;
+}
+
+static void test_request_reply_in_pieces(void)
+{
+    static const struct peer_plan plan = { .piece = 500, .send_max = SIZE_MAX, .reset = false };
+    unsigned char msg[2000], reply[4000];
+    int err, leaked, status;
+
+    fill_message(msg, sizeof msg, 6);
+    ssize_t n = unkind_request(&plan, msg, sizeof msg, reply, sizeof reply, &err, &leaked, &status);
+    tl_require_success(n, err, "lab02_echo_request(127.0.0.1:port, 2000 bytes)");
+    ck_assert_msg(status != HARNESS_NO_EOF,
+                  "the server never read EOF, so it closed the connection after %d ms: after sending, call "
+                  "shutdown(fd, SHUT_WR)",
+                  HARNESS_SERVER_DEADLINE_MS);
+    ck_assert_msg(n != 0,
+                  "lab02_echo_request returned 0: read() said EOF before the echo's first piece arrived. Was the "
+                  "reading side shut down too? shutdown(fd, SHUT_WR) ends only the sending side");
+    ck_assert_msg(n == (ssize_t)sizeof msg,
+                  "lab02_echo_request returned %zd; the server sent the %zu-byte echo in pieces of %zu, each after "
+                  "a pause, then closed: one read() returns only what has arrived so far, so read until read() "
+                  "returns 0",
+                  n, sizeof msg, plan.piece);
+    ck_assert_msg(memcmp(reply, msg, sizeof msg) == 0,
+                  "the reply is not the echo of the message: does each read() store at reply + the bytes "
+                  "received so far?");
+    ck_assert_msg(status == HARNESS_SAW_EOF, "the harness's echo server failed (status %d)", status);
+    ck_assert_msg(leaked == 0, "lab02_echo_request left %d descriptor(s) open: close the socket", leaked);
+}
+
+static void test_request_reply_too_long(void)
+{
+    static const struct peer_plan plan = { .piece = 500, .send_max = SIZE_MAX, .reset = false };
+    unsigned char msg[2000], reply[1200 + 64];
+    const size_t room = 1200;
+    int err, leaked, status;
+
+    /* The reply is longer than the room given: store reply_size bytes, no more. */
+    fill_message(msg, sizeof msg, 7);
+    ssize_t n = unkind_request(&plan, msg, sizeof msg, reply, room, &err, &leaked, &status);
+    tl_require_success(n, err, "lab02_echo_request(2000 bytes, reply_size 1200)");
+    ck_assert_msg(n != 0, "lab02_echo_request returned 0: read() said EOF before the echo's first piece arrived. Was "
+                          "the reading side shut down too? shutdown(fd, SHUT_WR) ends only the sending side");
+    ck_assert_msg(n == (ssize_t)room,
+                  "lab02_echo_request returned %zd with reply_size %zu while the server sent 2000 bytes in pieces "
+                  "of 500: stop once reply_size bytes have arrived, and never ask read() for more than the room "
+                  "left (reply_size - received)",
+                  n, room);
+    ck_assert_msg(memcmp(reply, msg, room) == 0, "the reply is not the first %zu bytes of the echo", room);
+    ck_assert_msg(leaked == 0, "lab02_echo_request left %d descriptor(s) open: close the socket", leaked);
+}
+
+static void test_request_peer_resets(void)
+{
+    static const struct peer_plan plan = { .piece = 100, .send_max = 100, .reset = true };
+    unsigned char msg[1000], reply[2000];
+    int err, leaked, status;
+
+    /* The server sends 100 bytes of the echo, waits until they are read,
+     * and resets the connection: the next read() fails with ECONNRESET. */
+    fill_message(msg, sizeof msg, 8);
+    ssize_t n = unkind_request(&plan, msg, sizeof msg, reply, sizeof reply, &err, &leaked, &status);
+    ck_assert_msg(status != HARNESS_NO_EOF,
+                  "the server never read EOF: after sending, call shutdown(fd, SHUT_WR) (status %d)", status);
+    ck_assert_msg(n != 0, "lab02_echo_request returned 0: read() said EOF before the server sent anything. Was the "
+                          "reading side shut down too? shutdown(fd, SHUT_WR) ends only the sending side");
+    ck_assert_msg(n == -1,
+                  "lab02_echo_request returned %zd; the server sent 100 bytes and then reset the connection, so "
+                  "read() failed with ECONNRESET: when read() fails (not with EINTR), close the socket and "
+                  "return -1 with read()'s errno",
+                  n);
+    ck_assert_msg(err == ECONNRESET,
+                  "lab02_echo_request returned -1 with errno %s; the server reset the connection, so read() "
+                  "failed with ECONNRESET",
+                  sl_errno_name(err));
+    ck_assert_msg(leaked == 0,
+                  "the failed lab02_echo_request left %d descriptor(s) open: close the socket before returning -1",
+                  leaked);
+}
+
+static void test_request_interrupted(void)
+{
+    struct sockaddr_storage server;
+    unsigned char msg[1500], reply[3000];
+    int listener = tl_listener(AF_INET, &server);
+    pid_t pid = start_harness_echo(listener);
+
+    /* Signals interrupt the first write() and the first read(): each fails
+     * with EINTR having moved nothing, and the right thing is to call it again. */
+    fill_message(msg, sizeof msg, 9);
+    fault_clear();
+    fault_fail(FC_WRITE, 0, EINTR);
+    fault_fail(FC_SEND, 0, EINTR);
+    fault_fail(FC_READ, 0, EINTR);
+    fault_fail(FC_RECV, 0, EINTR);
+    ssize_t n = lab02_echo_request(tl_sa(&server), tl_sa_len(&server), msg, sizeof msg, reply, sizeof reply);
+    int err = errno;
+    fault_clear();
+    int status = reap(pid, n == -1);
+    ck_assert_msg(!(n == -1 && err == EINTR),
+                  "lab02_echo_request returned -1 with errno EINTR: a write() or read() interrupted by a signal "
+                  "(EINTR) moved nothing and lost nothing; call it again");
+    tl_require_success(n, err, "lab02_echo_request, its first write() and read() interrupted (EINTR),");
+    ck_assert_msg(status == HARNESS_SAW_EOF, "the harness's echo server did not get the message and EOF (status %d)",
+                  status);
+    ck_assert_msg(n == (ssize_t)sizeof msg && memcmp(reply, msg, sizeof msg) == 0,
+                  "lab02_echo_request returned %zd, with the first write() and read() interrupted (EINTR); the "
+                  "echo is %zu bytes",
+                  n, sizeof msg);
+    close(listener);
+}
+
+/*
+ * One request to a harness echo server while `call` (both of its faults)
+ * fails with err: lab02_echo_request must return -1 with err and close its socket.
+ */
+static void check_request_fails(enum fault_call call, enum fault_call other, int err_wanted, const char *what)
+{
+    struct sockaddr_storage server;
+    unsigned char msg[500], reply[1000];
+    int listener = tl_listener(AF_INET, &server);
+    pid_t pid = start_harness_echo(listener);
+
+    fill_message(msg, sizeof msg, 10);
+    int before = tl_open_fd_count();
+    fault_clear();
+    fault_fail(call, 0, err_wanted);
+    fault_fail(other, 0, err_wanted);
+    ssize_t n = lab02_echo_request(tl_sa(&server), tl_sa_len(&server), msg, sizeof msg, reply, sizeof reply);
+    int err = errno;
+    int calls = fault_calls(call) + fault_calls(other);
+    fault_clear();
+    int after = tl_open_fd_count();
+    reap(pid, true);
+    close(listener);
+
+    if (calls == 0)
+        return; /* the call was never made: nothing to fail */
+    ck_assert_msg(n == -1, "lab02_echo_request returned %zd although %s failed with %s: return -1", n, what,
+                  sl_errno_name(err_wanted));
+    ck_assert_msg(err == err_wanted, "lab02_echo_request returned -1 with errno %s; %s failed with %s",
+                  sl_errno_name(err), what, sl_errno_name(err_wanted));
+    ck_assert_msg(after == before, "after %s failed, lab02_echo_request left %d descriptor(s) open: close the socket",
+                  what, after - before);
+}
+
+static void test_request_call_fails(void)
+{
+    struct sockaddr_storage server;
+    char msg[] = "ping", reply[16];
+    int listener = tl_listener(AF_INET, &server);
+    pid_t pid = start_harness_echo(listener);
+    ssize_t n = lab02_echo_request(tl_sa(&server), tl_sa_len(&server), msg, 4, reply, sizeof reply);
+    int err = errno;
+    reap(pid, n == -1);
+    tl_require_success(n, err, "lab02_echo_request(127.0.0.1:port of an echo server)");
+    close(listener);
+
+    /* The connection is reset before the message is sent: write() fails. */
+    check_request_fails(FC_WRITE, FC_SEND, ECONNRESET, "write() (sending the message)");
+    /* shutdown() fails (ENOTCONN: the connection is gone). */
+    check_request_fails(FC_SHUTDOWN, FC_SHUTDOWN, ENOTCONN, "shutdown()");
+}
+
+static void test_request_no_socket(void)
+{
+    struct sockaddr_storage server;
+    struct rlimit saved;
+    char msg[] = "ping", reply[16];
+    int listener = tl_listener(AF_INET, &server);
+    pid_t pid = start_harness_echo(listener);
+    ssize_t n = lab02_echo_request(tl_sa(&server), tl_sa_len(&server), msg, 4, reply, sizeof reply);
+    int err = errno;
+    reap(pid, n == -1);
+    tl_require_success(n, err, "lab02_echo_request(127.0.0.1:port of an echo server)");
+
+    /* Out of descriptors: socket() fails with EMFILE. */
+    int before = tl_open_fd_count();
+    no_fd_room(&saved);
+    fault_clear();
+    n = lab02_echo_request(tl_sa(&server), tl_sa_len(&server), msg, 4, reply, sizeof reply);
+    err = errno;
+    int connects = fault_calls(FC_CONNECT);
+    restore_fd_limit(&saved);
+    int after = tl_open_fd_count();
+    close(listener);
+
+    ck_assert_msg(n == -1, "lab02_echo_request returned %zd when socket() failed (EMFILE): return -1", n);
+    ck_assert_msg(err == EMFILE, "lab02_echo_request returned -1 with errno %s when socket() failed with EMFILE%s",
+                  sl_errno_name(err),
+                  connects > 0 ? ": it went on to connect() the -1 socket() returned; check socket()'s result first"
+                               : ": leave socket()'s errno");
+    ck_assert_msg(after == before, "the failed lab02_echo_request changed the number of open descriptors (%d, then %d)",
+                  before, after);
+}
+
+static void test_request_other_address(void)
+{
+    struct sockaddr_storage server;
+    unsigned char msg[700], reply[1400];
+
+    /* A server on 127.0.0.3 only: the request goes to the address it is given. */
+    int listener = listener_on("127.0.0.3", &server);
+    pid_t pid = start_harness_echo(listener);
+    fill_message(msg, sizeof msg, 11);
+    int before = tl_open_fd_count();
+    ssize_t n = lab02_echo_request(tl_sa(&server), tl_sa_len(&server), msg, sizeof msg, reply, sizeof reply);
+    int err = errno;
+    int after = tl_open_fd_count();
+    int status = reap(pid, n == -1);
+    close(listener);
+
+    ck_assert_msg(!(n == -1 && err == ECONNREFUSED),
+                  "lab02_echo_request(%s) was refused: nobody listens on that port at 127.0.0.1, only at "
+                  "127.0.0.3; connect to the server address you are given (server, len), unchanged",
+                  tl_str(&server, 0));
+    tl_require_success(n, err, "lab02_echo_request(127.0.0.3:port)");
+    ck_assert_msg(status == HARNESS_SAW_EOF, "the echo server on 127.0.0.3 did not get the message and EOF (status %d)",
+                  status);
+    ck_assert_msg(n == (ssize_t)sizeof msg && memcmp(reply, msg, sizeof msg) == 0,
+                  "lab02_echo_request returned %zd; the server on 127.0.0.3 echoed %zu bytes", n, sizeof msg);
+    ck_assert_msg(after == before, "lab02_echo_request left %d descriptor(s) open: close the socket", after - before);
+}
+
 /* ------------------------------------------------------------------ */
 /* The table                                                            */
 /* ------------------------------------------------------------------ */
@@ -1192,8 +2028,9 @@ static const struct grade_step steps[] = {
       "for TCP. Nothing more: the grader checks the new socket has no address yet." },
     { 2, "bind()",
       "Fill a zeroed sockaddr_in (127.0.0.1, htons(port)) or sockaddr_in6 (in6addr_loopback, htons(port)), "
-      "bind(), then getsockname() and return ntohs() of the port. If bind() fails, return -1 at once and "
-      "leave fd open: it is the caller's." },
+      "bind(), then getsockname() and return ntohs() of the port. Another family: set errno to EAFNOSUPPORT "
+      "and return -1. If bind() or getsockname() fails, return -1 at once and leave fd open: it is the "
+      "caller's." },
     { 3, "listen()",
       "listen() is what makes the kernel answer SYNs; without it connect() is refused. Pass the caller's "
       "backlog unchanged: the kernel completes up to backlog + 1 handshakes before anyone calls accept()." },
@@ -1201,14 +2038,20 @@ static const struct grade_step steps[] = {
       "accept() returns a NEW fd; the listening fd stays open and LISTEN. Give accept() a sockaddr_storage "
       "and a length set to its size, and return accept()'s result, not listen_fd." },
     { 5, "The whole server",
-      "Call your steps 1, 2 and 3 in that order. If bind or listen fails, close the socket with "
-      "close_keep_errno() and return -1: no other call in between, so errno is still bind()'s." },
+      "Call your steps 1, 2 and 3 in that order. If socket() fails, return -1 at once (there is nothing to "
+      "close). If bind or listen fails, close the socket with close_keep_errno() and return -1: no other "
+      "call in between, so errno is still bind()'s or listen()'s." },
     { 6, "An echo server",
       "accept(), then read() and write() on the ACCEPTED fd until read() returns 0, then close that fd and "
-      "accept the next client. Never close listen_fd. write() may write less than asked: loop." },
+      "accept the next client. Never close listen_fd. write() may write less than asked: write the rest, "
+      "from where it stopped. EINTR: call again. Any other failure of accept(), read() or write(): close "
+      "the connection (close_keep_errno) and return -1 at once; writing again on a reset connection "
+      "raises SIGPIPE." },
     { 7, "A client",
       "socket(server->sa_family, ...), connect(), write everything, shutdown(fd, SHUT_WR) so the server reads "
-      "EOF, read until read() returns 0, close(). If connect() fails, close the socket before returning -1." },
+      "EOF, read into reply + received, at most reply_size - received bytes, until read() returns 0 or the "
+      "reply is full (one read() returns only what has arrived), close(). EINTR: call again. If a call "
+      "fails, close the socket and return -1 with its errno." },
 };
 
 /* Designated fields: a field added to struct grade_test later defaults to 0. */
@@ -1225,6 +2068,10 @@ static const struct grade_test tests[] = {
       .description = "a chosen port: the kernel lists exactly that port (htons)" },
     { .step = 2, .name = "bind_address_in_use", .points = 1, .run = test_bind_address_in_use, .timeout_s = 5,
       .description = "a port a listener holds gives -1/EADDRINUSE; the caller's socket stays open" },
+    { .step = 2, .name = "bind_bad_family", .points = 1, .run = test_bind_bad_family, .timeout_s = 5,
+      .description = "a family with no loopback address, or IPv6 for an IPv4 socket: -1/EAFNOSUPPORT, fd open" },
+    { .step = 2, .name = "bind_getsockname_fails", .points = 1, .run = test_bind_getsockname_fails,
+      .timeout_s = 5, .description = "getsockname() fails (ENOBUFS): -1 with its errno, not a made-up port" },
     { .step = 2, .name = "bind_ipv6", .points = 1, .run = test_bind_ipv6, .timeout_s = 5,
       .description = "AF_INET6: bound to [::1] and the port returned", .needs = "IPv6 on loopback" },
     { .step = 3, .name = "listen_makes_listener", .points = 2, .run = test_listen_makes_listener, .timeout_s = 5,
@@ -1242,6 +2089,9 @@ static const struct grade_test tests[] = {
       .description = "3 queued connections come out first in, first out; the queue shrinks by one each time" },
     { .step = 4, .name = "accept_not_listening", .points = 1, .run = test_accept_not_listening, .timeout_s = 5,
       .description = "accept on a socket that is not listening gives -1/EINVAL and no descriptor" },
+    { .step = 4, .name = "accept_other_addresses", .points = 1, .run = test_accept_other_addresses,
+      .timeout_s = 5,
+      .description = "wildcard listener, client 127.0.0.2 to 127.0.0.3: the client's address comes back" },
     { .step = 4, .name = "accept_ipv6", .points = 1, .run = test_accept_ipv6, .timeout_s = 5,
       .description = "on [::1]: the client's whole IPv6 address comes back", .needs = "IPv6 on loopback" },
     { .step = 5, .name = "open_server_listens", .points = 2, .run = test_open_server_listens, .timeout_s = 5,
@@ -1250,6 +2100,10 @@ static const struct grade_test tests[] = {
       .timeout_s = 5, .description = "a chosen port: LISTEN on exactly that port" },
     { .step = 5, .name = "open_server_addr_in_use", .points = 2, .run = test_open_server_addr_in_use,
       .timeout_s = 5, .description = "a port in use gives -1/EADDRINUSE (bind's errno) and leaves nothing open" },
+    { .step = 5, .name = "open_server_no_socket", .points = 1, .run = test_open_server_no_socket,
+      .timeout_s = 5, .description = "out of descriptors: socket()'s -1/EMFILE, and no bind() of -1" },
+    { .step = 5, .name = "open_server_listen_fails", .points = 1, .run = test_open_server_listen_fails,
+      .timeout_s = 5, .description = "listen() fails (EADDRINUSE): -1 with its errno, the socket closed" },
     { .step = 5, .name = "open_server_ipv6", .points = 1, .run = test_open_server_ipv6, .timeout_s = 5,
       .description = "AF_INET6: LISTEN on [::1]", .needs = "IPv6 on loopback" },
     { .step = 6, .name = "echo_one_client", .points = 2, .run = test_echo_one_client, .timeout_s = 8,
@@ -1259,10 +2113,34 @@ static const struct grade_test tests[] = {
     { .step = 6, .name = "echo_closes_descriptors", .points = 2, .run = test_echo_closes_descriptors,
       .timeout_s = 8,
       .description = "every accepted fd closed (no CLOSE_WAIT left), the listener kept open and LISTEN" },
+    { .step = 6, .name = "echo_short_writes", .points = 2, .run = test_echo_short_writes, .timeout_s = 5,
+      .description = "read() gives 500 bytes, write() takes 7 a call: the echo is still exact" },
+    { .step = 6, .name = "echo_interrupted", .points = 1, .run = test_echo_interrupted, .timeout_s = 5,
+      .description = "read() or write() interrupted (EINTR): called again, the echo is exact, result 0" },
+    { .step = 6, .name = "echo_read_error", .points = 1, .run = test_echo_read_error, .timeout_s = 5,
+      .description = "a client that resets: read()'s -1/ECONNRESET, the connection closed, listener kept" },
+    { .step = 6, .name = "echo_write_error", .points = 2, .run = test_echo_write_error, .timeout_s = 5,
+      .description = "a client that sends, then resets: write()'s -1/ECONNRESET, no write after it, closed" },
+    { .step = 6, .name = "echo_accept_error", .points = 1, .run = test_echo_accept_error, .timeout_s = 5,
+      .description = "a socket that is not listening: accept()'s -1/EINVAL, no read() of -1" },
     { .step = 7, .name = "request_round_trip", .points = 2, .run = test_request_round_trip, .timeout_s = 5,
       .description = "2000 bytes echoed back exactly; the server read EOF; no descriptor left open" },
     { .step = 7, .name = "request_refused", .points = 2, .run = test_request_refused, .timeout_s = 5,
       .description = "to a port nobody listens on: -1/ECONNREFUSED and no descriptor left open" },
+    { .step = 7, .name = "request_reply_in_pieces", .points = 2, .run = test_request_reply_in_pieces,
+      .timeout_s = 5, .description = "the echo comes in 4 pieces with pauses: all 2000 bytes, in order" },
+    { .step = 7, .name = "request_reply_too_long", .points = 1, .run = test_request_reply_too_long,
+      .timeout_s = 5, .description = "a 2000-byte echo, reply_size 1200: exactly 1200 bytes stored and returned" },
+    { .step = 7, .name = "request_peer_resets", .points = 2, .run = test_request_peer_resets, .timeout_s = 5,
+      .description = "the server resets after 100 bytes: -1/ECONNRESET, the socket closed" },
+    { .step = 7, .name = "request_interrupted", .points = 1, .run = test_request_interrupted, .timeout_s = 5,
+      .description = "write() and read() interrupted (EINTR): called again, the echo is exact" },
+    { .step = 7, .name = "request_call_fails", .points = 1, .run = test_request_call_fails, .timeout_s = 8,
+      .description = "write() or shutdown() fails: -1 with its errno, the socket closed" },
+    { .step = 7, .name = "request_no_socket", .points = 1, .run = test_request_no_socket, .timeout_s = 5,
+      .description = "out of descriptors: socket()'s -1/EMFILE, and no connect() of -1" },
+    { .step = 7, .name = "request_other_address", .points = 1, .run = test_request_other_address,
+      .timeout_s = 5, .description = "a server on 127.0.0.3 only: the request reaches it there" },
     { .step = 7, .name = "request_ipv6", .points = 1, .run = test_request_ipv6, .timeout_s = 5,
       .description = "the same request to [::1]", .needs = "IPv6 on loopback" },
 };
