@@ -33,6 +33,8 @@
 #                (by default it is graded once more with doubled time limits,
 #                so a busy machine does not pass for a strong grader)
 #   MIN_SCORE=p  exit 1 when a lab scores below p percent
+#   GRADE=0      grade nothing: count again the verdicts of the last run
+#                (after editing an equivalent list, say)
 #   BASELINE=0   do not grade the solution first (the self-test, which has
 #                just checked the solutions, saves the time)
 #   MAKE BUILD MUTATE (the mutate program) MUTATE_DIR (default BUILD/mutate)
@@ -49,6 +51,7 @@ SAMPLE=${SAMPLE:-}
 IDS=${IDS:-}
 MIN_SCORE=${MIN_SCORE:-}
 BASELINE=${BASELINE:-1}
+GRADE=${GRADE:-1}
 
 usage_error() { echo "mutate: $*" >&2; exit 2; }
 [ -d solutions ] || usage_error "needs solutions/ (this is a student handout)"
@@ -165,13 +168,13 @@ status=0
 for lab in "${labs[@]}"; do
     n=${lab%%-*}
     labdir=$OUT/$lab
-    rm -rf "$labdir"
+    [ "$GRADE" = 0 ] || rm -rf "$labdir"
     mkdir -p "$labdir"
     echo "== $lab"
 
     # The solution first: mutants of a solution that loses points say nothing.
     # shellcheck disable=SC2086
-    if [ "$BASELINE" != 0 ] && ! GRADE_STOP_EARLY=1 $ISOLATE $MAKE --no-print-directory -s grade LAB="$n" SRC_ROOT=solutions \
+    if [ "$GRADE" != 0 ] && [ "$BASELINE" != 0 ] && ! GRADE_STOP_EARLY=1 $ISOLATE $MAKE --no-print-directory -s grade LAB="$n" SRC_ROOT=solutions \
         OBJ="$labdir/solution/obj" GRADE_DIR="$labdir/solution/grade" >"$labdir/solution.log" 2>&1; then
         tail -n 30 "$labdir/solution.log"
         say "$lab: the solution does not score full marks: no mutation score (see $labdir/solution.log)"
@@ -215,14 +218,18 @@ for lab in "${labs[@]}"; do
         selected=("${selected[@]:0:$SAMPLE}")
     fi
 
-    for id in "${selected[@]}"; do
-        mkdir -p "$labdir/$id/src/$lab"
-        "$MUTATE" write "solutions/$lab/lab.c" "$id" "$labdir/$id/src/$lab/lab.c"
-    done
-    echo "$lab: grading ${#selected[@]} of $total mutants, $JOBS at a time"
     start=$SECONDS
-    # shellcheck disable=SC2016 # $1 and $2 are for the inner bash
-    printf '%s\n' "${selected[@]}" | xargs -r -P "$JOBS" -I{} bash -c 'grade_mutant "$1" "$2"' _ "$lab" {}
+    if [ "$GRADE" != 0 ]; then
+        for id in "${selected[@]}"; do
+            mkdir -p "$labdir/$id/src/$lab"
+            "$MUTATE" write "solutions/$lab/lab.c" "$id" "$labdir/$id/src/$lab/lab.c"
+        done
+        echo "$lab: grading ${#selected[@]} of $total mutants, $JOBS at a time"
+        # shellcheck disable=SC2016 # $1 and $2 are for the inner bash
+        printf '%s\n' "${selected[@]}" | xargs -r -P "$JOBS" -I{} bash -c 'grade_mutant "$1" "$2"' _ "$lab" {}
+    else
+        echo "$lab: counting the verdicts of the last run again (GRADE=0)"
+    fi
 
     # Tally, in the order of the file.
     killed=0 survived=0 stillborn=0 errors=0
@@ -248,7 +255,10 @@ for lab in "${labs[@]}"; do
 
     counted=$((killed + survived))
     percent=$(awk -v k=$killed -v m=$counted 'BEGIN { if (m) printf "%.1f", 100 * k / m; else print "-" }')
-    graded=${#selected[@]}
+    graded=0
+    for id in "${selected[@]}"; do
+        [ -f "$labdir/$id/verdict" ] && graded=$((graded + 1))
+    done
     echo "$lab,$total,$stillborn,$nequivalent,$graded,$killed,$survived,$errors,$percent" >>"$scores"
     subset=""
     [ "$graded" -lt $((total - nequivalent)) ] && subset=" (graded $graded of $total mutants)"
