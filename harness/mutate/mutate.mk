@@ -13,6 +13,8 @@
 #   make mutate JOBS=2            mutants graded at once (default: one per core)
 #   make mutate MIN_SCORE=90      fail when a lab scores below 90%
 #   make mutate RECHECK=0         count a test's time limit as a kill at once
+#   make mutate GRADE=0           grade nothing: count the last run's verdicts again
+#                                 (after editing harness/mutate/equivalent/NN-name.txt)
 #
 # Results: build/mutate/report.txt (scores, each survivor with its diff),
 # build/mutate/scores.csv, build/mutate/survivors-NN.txt, and every
