@@ -28,8 +28,11 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "faults.h"
 #include "lab.h"
 #include "testlib.h"
 
@@ -46,6 +49,19 @@
 
 /* Every graded test runs in its own process; this bounds a stuck one. */
 #define TEST_TIMEOUT_S 2
+
+/* A peer that trickles: one byte every TRICKLE_EVERY_MS, at most
+ * TRICKLE_BYTES of them (a second), against a limit of TRICKLE_LIMIT_MS.
+ * A limit counted per read never ends while the bytes come; LATE_MS is how
+ * late a whole-operation limit may end on a busy machine. */
+#define TRICKLE_EVERY_MS 50
+#define TRICKLE_BYTES 20
+#define TRICKLE_LIMIT_MS 300
+#define LATE_MS 500
+
+/* Connections that share both ports, from as many loopback addresses: as
+ * many as the reference solution has room for in one read of the table. */
+#define CROWD 16
 
 /* ------------------------------------------------------------------ */
 /* Helpers: results and errors                                          */
@@ -135,6 +151,35 @@ static void close_conn(struct conn *c)
     close_if_open(&c->client);
     close_if_open(&c->server);
     close_if_open(&c->listener);
+}
+
+/* An unkind peer: close fd with SO_LINGER {1, 0}, which sends a reset (RST), not a FIN. */
+static void reset_close(int *fd)
+{
+    ck_assert_msg(setsockopt(*fd, SOL_SOCKET, SO_LINGER, &(struct linger){ 1, 0 }, sizeof(struct linger)) == 0,
+                  "harness: SO_LINGER: %s", sl_errno_name(errno));
+    close_if_open(fd);
+}
+
+/* Milliseconds since *start, to the microsecond (the test's own clock). */
+static double ms_since(const struct timespec *start)
+{
+    struct timespec now;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - start->tv_sec) * 1e3 + (double)(now.tv_nsec - start->tv_nsec) / 1e6;
+}
+
+/* A path the test fills itself: len states, a and b in turn (a first). */
+static struct state_path alternating_path(int len, enum sl_state a, enum sl_state b)
+{
+    struct state_path path = { .len = 0 };
+
+    while (path.len < len) {
+        path.states[path.len] = path.len % 2 ? b : a;
+        path.len++;
+    }
+    return path;
 }
 
 /*
@@ -507,7 +552,51 @@ static void test_record_state_reads_kernel(void)
     ck_assert_msg(path.len == 2, "a failed lab03_record_state changed the path: %s", path_text(&path));
     close(pipe_fds[0]);
     close(pipe_fds[1]);
+
+    /* A full path: the state is read, but there is no room to record it
+     * (lab03_record's ENOSPC), so lab03_record_state fails too. */
+    struct state_path full = alternating_path(STATE_PATH_MAX, SL_LISTEN, SL_ESTABLISHED);
+    state = lab03_record_state(&full, c.listener);
+    tl_require_failure(state, errno, ENOSPC,
+                       "lab03_record_state(listener) on a full path (lab03_record failed there with ENOSPC)");
+    ck_assert_msg(full.len == STATE_PATH_MAX && full.states[STATE_PATH_MAX - 1] == SL_ESTABLISHED,
+                  "a failed lab03_record_state changed the path: %s", path_text(&full));
+    /* The last state again is no new visit: it fits even in a full path. */
+    state = lab03_record_state(&full, c.client);
+    ck_assert_msg(state == SL_ESTABLISHED,
+                  "lab03_record_state(client) on a full path that ends in ESTABLISHED returned %s (errno %s); the "
+                  "client is ESTABLISHED, which needs no room: return the state",
+                  state_text(state, 0), sl_errno_name(errno));
     close_conn(&c);
+}
+
+static void test_record_first_state(void)
+{
+    struct state_path path = { .len = 0 };
+
+    /* A socket's life starts in CLOSED, so a path may start with CLOSED.
+     * An empty path has no last state to compare with. */
+    record_ok(&path, SL_CLOSED);
+    ck_assert_msg(path.len == 1 && path.states[0] == SL_CLOSED,
+                  "lab03_record(an empty path, CLOSED) gave the path %s; expected CLOSED. With len 0 there is no "
+                  "last state: states[len - 1] would be states[-1], before the array",
+                  path_text(&path));
+    record_ok(&path, SL_SYN_SENT);
+    ck_assert_msg(path.len == 2 && path.states[1] == SL_SYN_SENT,
+                  "lab03_record(CLOSED, then SYN-SENT) gave %s; expected CLOSED -> SYN-SENT", path_text(&path));
+
+    /* A new socket's state, read and recorded into an empty path: CLOSED, which is 0. */
+    struct state_path fresh_path = { .len = 0 };
+    int fresh = socket(AF_INET, SOCK_STREAM, 0);
+    ck_assert(fresh != -1);
+    int state = lab03_record_state(&fresh_path, fresh);
+    tl_require_success(state, errno, "lab03_record_state(an empty path, a new socket)");
+    ck_assert_msg(state == SL_CLOSED, "lab03_record_state(a new socket) returned %s; the kernel says CLOSED (0)",
+                  state_text(state, 0));
+    ck_assert_msg(fresh_path.len == 1 && fresh_path.states[0] == SL_CLOSED,
+                  "lab03_record_state(an empty path, a new socket) gave the path %s; expected CLOSED",
+                  path_text(&fresh_path));
+    close(fresh);
 }
 
 /* ------------------------------------------------------------------ */
@@ -586,6 +675,29 @@ static void test_half_close_still_reads(void)
     close_conn(&c);
 }
 
+static void test_half_close_errors(void)
+{
+    struct state_path path = path_of(SL_ESTABLISHED);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+    ck_assert(fd != -1);
+    /* Never connected: shutdown() fails with ENOTCONN, and so must
+     * lab03_half_close, at once, recording nothing. */
+    int state = lab03_half_close(fd, &path);
+    tl_require_failure(state, errno, ENOTCONN, "lab03_half_close on a socket that was never connected");
+    ck_assert_msg(path.len == 1,
+                  "lab03_half_close recorded a state although its shutdown() failed: the path is %s (return -1 "
+                  "as soon as shutdown() fails)",
+                  path_text(&path));
+    ck_assert_msg(tl_fd_is_open(fd), "lab03_half_close closed fd after shutdown() failed: fd stays open either way");
+
+    /* A descriptor that is not open: EBADF. */
+    close(fd);
+    state = lab03_half_close(fd, &path);
+    tl_require_failure(state, errno, EBADF, "lab03_half_close on a closed descriptor");
+    ck_assert_msg(path.len == 1, "a failed lab03_half_close changed the path: %s", path_text(&path));
+}
+
 /* ------------------------------------------------------------------ */
 /* Step 4: Wait for the peer's FIN                                      */
 /* ------------------------------------------------------------------ */
@@ -654,6 +766,230 @@ static void test_wait_fin_times_out(void)
     close(pipe_fds[0]);
     result = lab03_wait_for_fin(pipe_fds[0], SHORT_TIMEOUT_MS);
     tl_require_failure(result, errno, EBADF, "lab03_wait_for_fin on a closed descriptor");
+    close_conn(&c);
+}
+
+/*
+ * A peer that sends one byte every every_ms milliseconds, count times, then
+ * (if fin) its FIN: a child process of the test's own, so it goes on while
+ * the test waits in a call. Closing stop ends it early.
+ */
+struct trickle {
+    pid_t pid;
+    int stop; /* the write end of a pipe the child watches */
+};
+
+static struct trickle start_trickle(int fd, int every_ms, int count, bool fin)
+{
+    int pipe_fds[2];
+    struct trickle t;
+
+    ck_assert_msg(pipe(pipe_fds) == 0, "harness: pipe(): %s", sl_errno_name(errno));
+    t.pid = fork();
+    ck_assert_msg(t.pid != -1, "harness: fork(): %s", sl_errno_name(errno));
+    if (t.pid == 0) {
+        close(pipe_fds[1]);
+        for (int k = 0; k < count; k++) {
+            struct pollfd stop = { .fd = pipe_fds[0], .events = POLLIN };
+            if (poll(&stop, 1, every_ms) != 0)
+                _exit(0); /* stopped by the test (or a signal): no more bytes */
+            if (send(fd, "t", 1, MSG_NOSIGNAL) != 1)
+                _exit(1);
+        }
+        _exit(fin && shutdown(fd, SHUT_WR) != 0 ? 1 : 0);
+    }
+    close(pipe_fds[0]);
+    t.stop = pipe_fds[1];
+    return t;
+}
+
+static void stop_trickle(struct trickle *t)
+{
+    if (t->pid <= 0)
+        return;
+    close(t->stop);
+    waitpid(t->pid, NULL, 0);
+    t->pid = -1;
+}
+
+static void test_wait_fin_whole_limit(void)
+{
+    struct conn c;
+    struct timespec start;
+
+    /* A peer that sends in pieces, with pauses, then its FIN: every byte counts. */
+    open_conn(&c, AF_INET, NORMAL_BUFFERS);
+    struct trickle t = start_trickle(c.server, 20, 5, true);
+    long result = lab03_wait_for_fin(c.client, WAIT_MS);
+    int err = errno;
+    stop_trickle(&t);
+    tl_require_success(result, err, "lab03_wait_for_fin on a peer that sends 5 bytes 20 ms apart, then its FIN,");
+    ck_assert_msg(result == 5,
+                  "lab03_wait_for_fin returned %ld; the peer sent 5 bytes one at a time, 20 ms apart, then its FIN: "
+                  "keep waiting and reading until read() returns 0",
+                  result);
+    close_conn(&c);
+
+    /* A peer that trickles a byte every 50 ms and never closes: the limit
+     * is for the whole wait, so it ends after TRICKLE_LIMIT_MS all the same. */
+    open_conn(&c, AF_INET, NORMAL_BUFFERS);
+    t = start_trickle(c.server, TRICKLE_EVERY_MS, TRICKLE_BYTES, false);
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    result = lab03_wait_for_fin(c.client, TRICKLE_LIMIT_MS);
+    err = errno;
+    double waited = ms_since(&start);
+    stop_trickle(&t);
+    ck_assert_msg(!(result == -1 && err == ENOSYS), "lab03_wait_for_fin: this step is not written yet");
+    ck_assert_msg(waited <= TRICKLE_LIMIT_MS + LATE_MS,
+                  "lab03_wait_for_fin(fd, %d) returned after %.0f ms, while the peer sent a byte every %d ms and no "
+                  "FIN: the limit is for the whole wait, not for each poll(). Compute the deadline once, before "
+                  "the loop, and each time wait only for the time left",
+                  TRICKLE_LIMIT_MS, waited, TRICKLE_EVERY_MS);
+    tl_require_failure(result, err, ETIMEDOUT,
+                       "lab03_wait_for_fin on a peer that sends a byte every 50 ms and never closes");
+    ck_assert_msg(waited >= TRICKLE_LIMIT_MS - 5, "lab03_wait_for_fin gave up after %.0f ms, before its %d ms", waited,
+                  TRICKLE_LIMIT_MS);
+    ck_assert_msg(tl_fd_is_open(c.client) && tcp_info_state(c.client) == SL_ESTABLISHED,
+                  "after a timeout the connection must be left as it was");
+    close_conn(&c);
+}
+
+/*
+ * How many times the process that runs the student's code (the subject,
+ * harness/subject.h) has blocked, as the kernel counts it
+ * (voluntary_ctxt_switches in /proc/PID/status), read once it is asleep
+ * again waiting for the next call. Around one call, a call that never
+ * blocked adds exactly 1: that wait for the next call.
+ */
+static long subject_blocks(void)
+{
+    pid_t pid = sj_subject_pid();
+    long long deadline = sl_now_ms() + WAIT_MS;
+    char path[64], line[256];
+    long count = -1;
+
+    while (tl_process_state(pid) != 'S') {
+        ck_assert_msg(sl_now_ms() < deadline, "harness: the process running your code is not waiting for calls");
+        poll(NULL, 0, 1);
+    }
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    FILE *status = fopen(path, "r");
+    ck_assert_msg(status != NULL, "harness: %s: %s", path, sl_errno_name(errno));
+    while (count == -1 && fgets(line, sizeof line, status))
+        if (sscanf(line, "voluntary_ctxt_switches: %ld", &count) != 1)
+            count = -1;
+    fclose(status);
+    ck_assert_msg(count >= 0, "harness: %s has no voluntary_ctxt_switches", path);
+    return count;
+}
+
+static void test_wait_fin_short_limits(void)
+{
+    struct conn c;
+
+    /* Data and FIN already there: a limit of 0 means "do not wait", not "read nothing". */
+    open_conn(&c, AF_INET, NORMAL_BUFFERS);
+    send_all(c.server, 300, 'q');
+    ck_assert(shutdown(c.server, SHUT_WR) == 0);
+    await_fd_state(c.client, SL_CLOSE_WAIT, "the client after the server's FIN");
+    long result = lab03_wait_for_fin(c.client, 0);
+    tl_require_success(result, errno, "lab03_wait_for_fin(fd, 0), with 300 bytes and the FIN already arrived,");
+    ck_assert_msg(result == 300,
+                  "lab03_wait_for_fin(fd, 0) returned %ld; 300 bytes and the FIN had already arrived, so no waiting "
+                  "was needed to read them",
+                  result);
+    close_conn(&c);
+
+    /* A silent peer: a limit of 0 leaves no time to wait (ETIMEDOUT at
+     * once); a limit of 1 ms is waited for, in poll(). The kernel counts
+     * every time the process running the student's code blocks. */
+    open_conn(&c, AF_INET, NORMAL_BUFFERS);
+    int slept = 0;
+    for (int k = 0; k < 3; k++) {
+        long before = subject_blocks();
+        result = lab03_wait_for_fin(c.client, 0);
+        int err = errno;
+        long blocks = subject_blocks() - before - 1; /* minus the wait for the next call */
+        tl_require_failure(result, err, ETIMEDOUT, "lab03_wait_for_fin(fd, 0) on a silent peer");
+        if (blocks > 0)
+            slept++;
+    }
+    /* One of three may block for a reason of the machine's (a page fault). */
+    ck_assert_msg(slept <= 1,
+                  "lab03_wait_for_fin(fd, 0) on a silent peer went to sleep in %d of 3 calls (the kernel counted "
+                  "your process blocking): a limit of 0 leaves no time to wait, so look once (poll() with 0) and "
+                  "return ETIMEDOUT",
+                  slept);
+    slept = 0;
+    for (int k = 0; k < 3; k++) {
+        long before = subject_blocks();
+        result = lab03_wait_for_fin(c.client, 1);
+        int err = errno;
+        long blocks = subject_blocks() - before - 1;
+        tl_require_failure(result, err, ETIMEDOUT, "lab03_wait_for_fin(fd, 1) on a silent peer");
+        if (blocks > 0)
+            slept++;
+    }
+    /* Only a look at the millisecond clock just as it ticks makes the
+     * time left 0 at once: two of three calls must have waited. */
+    ck_assert_msg(slept >= 2,
+                  "lab03_wait_for_fin(fd, 1) on a silent peer gave up without waiting in %d of 3 calls (the kernel "
+                  "saw your process block in poll() in only %d): while 1 ms is left, poll() for that 1 ms",
+                  3 - slept, slept);
+    ck_assert_msg(tl_fd_is_open(c.client) && tcp_info_state(c.client) == SL_ESTABLISHED,
+                  "after a timeout the connection must be left as it was");
+    close_conn(&c);
+}
+
+static void test_wait_fin_errors(void)
+{
+    struct conn c;
+
+    /* A read() interrupted by a signal (EINTR) read nothing: call it again. */
+    open_conn(&c, AF_INET, NORMAL_BUFFERS);
+    send_all(c.server, 21, 'i');
+    ck_assert(shutdown(c.server, SHUT_WR) == 0);
+    fault_clear();
+    fault_fail(FC_READ, 0, EINTR);
+    fault_fail(FC_RECV, 0, EINTR);
+    long result = lab03_wait_for_fin(c.client, WAIT_MS);
+    int err = errno;
+    fault_clear();
+    ck_assert_msg(!(result == -1 && err == EINTR),
+                  "lab03_wait_for_fin returned -1 with errno EINTR: a read() interrupted by a signal (EINTR) read "
+                  "nothing and lost nothing; call it again");
+    tl_require_success(result, err, "lab03_wait_for_fin, its first read() interrupted (EINTR),");
+    ck_assert_msg(result == 21, "lab03_wait_for_fin returned %ld with its first read() interrupted; the server sent 21 "
+                  "bytes before its FIN", result);
+    close_conn(&c);
+
+    /* poll() fails (ENOMEM: the kernel is short of memory): -1 with poll()'s errno. */
+    open_conn(&c, AF_INET, NORMAL_BUFFERS);
+    send_all(c.server, 21, 'p');
+    ck_assert(shutdown(c.server, SHUT_WR) == 0);
+    await_fd_state(c.client, SL_CLOSE_WAIT, "the client after the server's FIN");
+    fault_clear();
+    fault_fail(FC_POLL, 0, ENOMEM);
+    result = lab03_wait_for_fin(c.client, WAIT_MS);
+    err = errno;
+    int polls = fault_calls(FC_POLL);
+    fault_clear();
+    if (polls > 0) /* a wait without poll() is not this check's business */
+        ck_assert_msg(result == -1 && err == ENOMEM,
+                      "lab03_wait_for_fin returned %ld (errno %s) after its poll() failed with ENOMEM (made to fail "
+                      "by the test): return -1 and leave poll()'s errno",
+                      result, sl_errno_name(err));
+    ck_assert_msg(tl_fd_is_open(c.client), "lab03_wait_for_fin closed fd: it stays open either way");
+    close_conn(&c);
+
+    /* A peer that sends 100 bytes, then resets: the bytes are read, then ECONNRESET. */
+    open_conn(&c, AF_INET, NORMAL_BUFFERS);
+    send_all(c.server, 100, 'r');
+    reset_close(&c.server);
+    result = lab03_wait_for_fin(c.client, WAIT_MS);
+    tl_require_failure(result, errno, ECONNRESET,
+                       "lab03_wait_for_fin on a peer that sent 100 bytes and then reset the connection");
+    ck_assert_msg(tl_fd_is_open(c.client), "lab03_wait_for_fin closed fd: it stays open either way");
     close_conn(&c);
 }
 
@@ -728,6 +1064,28 @@ static int client_from(const char *ip, uint16_t port, const struct sockaddr_stor
     return fd;
 }
 
+/*
+ * A connection between two loopback addresses: a client bound to client_ip
+ * (the kernel picks its port) connects to server_ip, where a wildcard
+ * listener (0.0.0.0) accepts it. No address is the same on both ends.
+ */
+static void open_conn_between(struct conn *c, const char *client_ip, const char *server_ip)
+{
+    struct sockaddr_storage any, server;
+    socklen_t len;
+
+    ck_assert(sl_addr_parse("0.0.0.0", 0, &any, &len) == 0);
+    c->listener = kit_listen_on(&any, 8);
+    ck_assert_msg(c->listener != -1, "harness: cannot listen on 0.0.0.0: %s", sl_errno_name(errno));
+    ck_assert(sl_addr_parse(server_ip, sl_addr_port(tl_sa(&any)), &server, &len) == 0);
+    c->client = client_from(client_ip, 0, &server);
+    ck_assert_msg(c->client != -1, "harness: cannot connect from %s to %s: %s", client_ip, tl_str(&server, 0),
+                  sl_errno_name(errno));
+    c->server = tl_accept(c->listener, WAIT_MS);
+    ck_assert(kit_five_tuple_of(c->client, &c->client_tuple) == 0);
+    ck_assert(kit_five_tuple_of(c->server, &c->server_tuple) == 0);
+}
+
 static void test_find_right_connection(void)
 {
     struct conn c;
@@ -799,6 +1157,152 @@ static void test_find_ipv6(void)
     close_conn(&done);
 }
 
+/* A TCP socket bound to ip:port (port 0: the kernel picks), not yet connected; -1 if the bind fails. */
+static int bound_to(const char *ip, uint16_t port)
+{
+    struct sockaddr_storage local;
+    socklen_t len;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+    ck_assert_msg(fd != -1, "harness: socket(): %s", sl_errno_name(errno));
+    ck_assert(sl_addr_parse(ip, port, &local, &len) == 0);
+    if (bind(fd, tl_sa(&local), len) == -1) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static void test_find_among_many(void)
+{
+    /* CROWD + 2 clients, from 127.0.0.2, 127.0.0.3, ..., all bound to the
+     * same port P, and one server 127.0.0.1:S: connections that share both
+     * ports, told apart by the client's address alone. All are bound first
+     * (P is then theirs on every address); only CROWD connect at first. */
+    enum { ALL = CROWD + 2 };
+    struct sockaddr_storage server;
+    int listener = tl_listener(AF_INET, &server);
+    int clients[ALL], accepted[ALL];
+    struct sl_five_tuple tuples[ALL];
+    char ips[ALL][16];
+    int bound = 0;
+
+    for (int attempt = 0; attempt < 5 && bound < ALL; attempt++) {
+        for (int k = 0; k < bound; k++)
+            close(clients[k]);
+        struct sockaddr_storage first;
+        uint16_t port = 0;
+        for (bound = 0; bound < ALL; bound++) {
+            snprintf(ips[bound], sizeof ips[bound], "127.0.0.%d", bound + 2);
+            clients[bound] = bound_to(ips[bound], port);
+            if (clients[bound] == -1)
+                break;
+            if (bound == 0) {
+                first = tl_local_address(clients[0], "the first client");
+                port = sl_addr_port(tl_sa(&first));
+            }
+        }
+    }
+    ck_assert_msg(bound == ALL, "harness: cannot bind %d sockets to one port on 127.0.0.2 to 127.0.0.%d", ALL, ALL + 1);
+
+    int connected = 0;
+    for (; connected < CROWD; connected++) {
+        ck_assert_msg(connect(clients[connected], tl_sa(&server), sl_addr_len(tl_sa(&server))) == 0,
+                      "harness: cannot connect from %s: %s", ips[connected], sl_errno_name(errno));
+        accepted[connected] = tl_accept(listener, WAIT_MS);
+        ck_assert(kit_five_tuple_of(clients[connected], &tuples[connected]) == 0);
+    }
+
+    /* Every one of them is found, as itself. */
+    for (int k = 0; k < CROWD; k++) {
+        char what[256];
+        snprintf(what, sizeof what,
+                 "the connection from %s, one of %d that share both ports (sl_diag_list returns how many matched "
+                 "and stores at most max of them: give it room for %d at least)",
+                 tl_str(&tuples[k].local, 0), CROWD, CROWD);
+        struct sl_diag_socket entry = require_found(&tuples[k], what);
+        ck_assert_msg(entry.state == SL_ESTABLISHED && entry.inode == kit_socket_inode(clients[k]),
+                      "lab03_find_connection(the connection from %s) gave an entry in %s, inode %llu; the client is "
+                      "ESTABLISHED, inode %llu",
+                      ips[k], state_text(entry.state, 0), (unsigned long long)entry.inode,
+                      (unsigned long long)kit_socket_inode(clients[k]));
+    }
+
+    /* The one the kernel lists last is reset: gone from the table (a reset
+     * leaves no TIME-WAIT), while CROWD - 1 others still share its ports. */
+    struct sl_diag_filter filter = {
+        .family = AF_INET,
+        .local_port = sl_addr_port(tl_sa(&tuples[0].local)),
+        .remote_port = sl_addr_port(tl_sa(&server)),
+    };
+    struct sl_diag_socket listed[ALL + 4];
+    int n = sl_diag_list(&filter, listed, ALL + 4);
+    ck_assert_msg(n == CROWD, "harness: the kernel lists %d connections on these ports, not %d", n, CROWD);
+    int gone = -1;
+    for (int k = 0; k < CROWD; k++)
+        if (sl_addr_equal(tl_sa(&listed[CROWD - 1].local), tl_sa(&tuples[k].local)))
+            gone = k;
+    ck_assert(gone != -1);
+    reset_close(&clients[gone]);
+    tl_await_connection_gone(&tuples[gone].local, &tuples[gone].remote, WAIT_MS, "the reset connection");
+
+    struct sl_diag_socket entry;
+    memset(&entry, 0, sizeof entry);
+    int found = lab03_find_connection(&tuples[gone], &entry);
+    tl_require_success(found, errno, "lab03_find_connection(a connection that was reset)");
+    ck_assert_msg(found == 0,
+                  "lab03_find_connection returned %d for the connection from %s, which was reset and is gone from "
+                  "the kernel's table, while %d others share its ports: return 0, and compare only the entries "
+                  "sl_diag_list stored this time (the first n, and no more than your array holds)",
+                  found, ips[gone], CROWD - 1);
+
+    /* More matches than that: CROWD + 1 connections share those ports now.
+     * sl_diag_list stores no more than it is told; the gone one is still 0. */
+    for (; connected < ALL; connected++) {
+        ck_assert_msg(connect(clients[connected], tl_sa(&server), sl_addr_len(tl_sa(&server))) == 0,
+                      "harness: cannot connect from %s: %s", ips[connected], sl_errno_name(errno));
+        accepted[connected] = tl_accept(listener, WAIT_MS);
+    }
+    found = lab03_find_connection(&tuples[gone], &entry);
+    tl_require_success(found, errno, "lab03_find_connection(a connection that was reset, more others on its ports)");
+    ck_assert_msg(found == 0,
+                  "lab03_find_connection returned %d for the reset connection from %s, with %d others on its ports: "
+                  "more matches than your array holds must not overflow it (give sl_diag_list its real size)",
+                  found, ips[gone], CROWD + 1);
+
+    for (int k = 0; k < ALL; k++) {
+        close_if_open(&clients[k]);
+        close(accepted[k]);
+    }
+    close(listener);
+}
+
+static void test_find_table_error(void)
+{
+    struct conn c;
+    struct sl_diag_socket entry;
+
+    open_conn(&c, AF_INET, NORMAL_BUFFERS);
+    require_found(&c.client_tuple, "the client of a live connection");
+
+    /* The table cannot be read (ENOBUFS, as netlink says when it is short
+     * of memory): whether the connection exists is unknown, so neither 1
+     * nor 0 is the answer. */
+    memset(&entry, 0, sizeof entry);
+    fault_clear();
+    fault_fail(FC_DIAG_LIST, 0, ENOBUFS);
+    int found = lab03_find_connection(&c.client_tuple, &entry);
+    int err = errno;
+    int lists = fault_calls(FC_DIAG_LIST);
+    fault_clear();
+    if (lists > 0) /* a table read some other way is not this check's business */
+        ck_assert_msg(found == -1 && err == ENOBUFS,
+                      "lab03_find_connection returned %d (errno %s) when sl_diag_list failed with ENOBUFS (made to "
+                      "fail by the test): return -1 and leave sl_diag_list's errno",
+                      found, sl_errno_name(err));
+    close_conn(&c);
+}
+
 /* ------------------------------------------------------------------ */
 /* Step 6: Finish the active close                                      */
 /* ------------------------------------------------------------------ */
@@ -835,6 +1339,7 @@ static void test_active_close_every_state(void)
 
     int result = lab03_finish_active_close(c.client, &c.client_tuple, WAIT_MS, &path);
     tl_require_success(result, errno, "lab03_finish_active_close");
+    ck_assert_msg(result == 0, "lab03_finish_active_close returned %d; on success it returns 0", result);
     require_path(&path, "ESTABLISHED FIN-WAIT-1 FIN-WAIT-2 TIME-WAIT", "the client's");
     require_time_wait_left(&c);
     close_conn(&c);
@@ -856,6 +1361,7 @@ static void test_active_close_fast_peer(void)
 
     int result = lab03_finish_active_close(c.client, &c.client_tuple, WAIT_MS, &path);
     tl_require_success(result, errno, "lab03_finish_active_close");
+    ck_assert_msg(result == 0, "lab03_finish_active_close returned %d; on success it returns 0", result);
     require_path(&path, "ESTABLISHED (FIN-WAIT-1) (FIN-WAIT-2) TIME-WAIT", "the client's");
     require_time_wait_left(&c);
     close_conn(&c);
@@ -866,6 +1372,118 @@ static void test_active_close_fast_peer(void)
     result = lab03_finish_active_close(c.client, &c.client_tuple, SHORT_TIMEOUT_MS, &other);
     tl_require_failure(result, errno, ETIMEDOUT, "lab03_finish_active_close on a peer that never closes");
     ck_assert_msg(!tl_fd_is_open(c.client), "lab03_finish_active_close must close fd even when it fails");
+    close_conn(&c);
+}
+
+/*
+ * After a call that closes fd in every case: fd is closed, and nothing
+ * else the call opened is left open (fds_before: the count before it).
+ */
+static void require_fd_closed(int fd, int fds_before, const char *call)
+{
+    ck_assert_msg(!tl_fd_is_open(fd), "%s left fd open: it must close fd in every case, failures too", call);
+    int fds_after = tl_open_fd_count();
+    ck_assert_msg(fds_after == fds_before - 1,
+                  "%s closed fd but left %d other descriptor(s) open (%d open before the call, %d after)", call,
+                  fds_after - (fds_before - 1), fds_before, fds_after);
+}
+
+/* The usual start of an active close: the client half-closes, the server
+ * reads to the end and closes. The client's connection is in TIME-WAIT,
+ * its descriptor still open, the end of the stream waiting to be read. */
+static void peer_answers_fin(struct conn *c)
+{
+    ck_assert(shutdown(c->client, SHUT_WR) == 0);
+    drain_to_eof(c->server, "the server");
+    close_if_open(&c->server);
+    await_table_state(&c->client_tuple, SL_TIME_WAIT, "the client's connection after the server's FIN");
+}
+
+static void test_active_close_errors(void)
+{
+    struct conn c;
+    struct state_path path;
+    char call[256];
+
+    /* From 127.0.0.2 to 127.0.0.3 (a wildcard listener): it works there too. */
+    open_conn_between(&c, "127.0.0.2", "127.0.0.3");
+    peer_answers_fin(&c);
+    path = path_of(SL_FIN_WAIT_2);
+    int result = lab03_finish_active_close(c.client, &c.client_tuple, WAIT_MS, &path);
+    tl_require_success(result, errno, "lab03_finish_active_close(127.0.0.2 -> 127.0.0.3)");
+    ck_assert_msg(result == 0, "lab03_finish_active_close returned %d; on success it returns 0", result);
+    require_path(&path, "FIN-WAIT-2 TIME-WAIT", "the client's");
+    require_time_wait_left(&c);
+    close_conn(&c);
+
+    /* A tuple the kernel's table does not list: the same ports, but from
+     * 127.0.0.4, where the connection is from 127.0.0.2. */
+    open_conn_between(&c, "127.0.0.2", "127.0.0.3");
+    peer_answers_fin(&c);
+    struct sl_five_tuple elsewhere = c.client_tuple;
+    ck_assert(sl_addr_parse("127.0.0.4", sl_addr_port(tl_sa(&c.client_tuple.local)), &elsewhere.local,
+                            &(socklen_t){ 0 }) == 0);
+    snprintf(call, sizeof call,
+             "lab03_finish_active_close given the tuple %s -> %s, which the kernel's table does not list (the "
+             "connection is %s -> %s),",
+             tl_str(&elsewhere.local, 0), tl_str(&elsewhere.remote, 1), tl_str(&c.client_tuple.local, 2),
+             tl_str(&c.client_tuple.remote, 3));
+    path = path_of(SL_FIN_WAIT_2);
+    int fds = tl_open_fd_count();
+    result = lab03_finish_active_close(c.client, &elsewhere, WAIT_MS, &path);
+    int err = errno;
+    require_fd_closed(c.client, fds, call);
+    tl_require_failure(result, err, ENOENT, call);
+    ck_assert_msg(path.len == 1, "%s recorded a state: the path is %s", call, path_text(&path));
+    close_conn(&c);
+
+    /* The kernel's table cannot be read (sl_diag_list: ENOBUFS). */
+    open_conn_between(&c, "127.0.0.2", "127.0.0.3");
+    peer_answers_fin(&c);
+    path = path_of(SL_FIN_WAIT_2);
+    fds = tl_open_fd_count();
+    fault_clear();
+    fault_fail(FC_DIAG_LIST, 0, ENOBUFS);
+    result = lab03_finish_active_close(c.client, &c.client_tuple, WAIT_MS, &path);
+    err = errno;
+    int lists = fault_calls(FC_DIAG_LIST);
+    fault_clear();
+    require_fd_closed(c.client, fds, "lab03_finish_active_close, its read of the kernel's table failed,");
+    if (lists > 0) {
+        ck_assert_msg(result == -1 && err == ENOBUFS,
+                      "lab03_finish_active_close returned %d (errno %s) when sl_diag_list failed with ENOBUFS (made "
+                      "to fail by the test): return -1 and leave that errno",
+                      result, sl_errno_name(err));
+        ck_assert_msg(path.len == 1, "lab03_finish_active_close recorded a state it never read: the path is %s",
+                      path_text(&path));
+    }
+    close_conn(&c);
+
+    /* A full path: TIME-WAIT is found, but there is no room for it. */
+    open_conn_between(&c, "127.0.0.2", "127.0.0.3");
+    peer_answers_fin(&c);
+    path = alternating_path(STATE_PATH_MAX, SL_FIN_WAIT_1, SL_FIN_WAIT_2);
+    fds = tl_open_fd_count();
+    result = lab03_finish_active_close(c.client, &c.client_tuple, WAIT_MS, &path);
+    err = errno;
+    require_fd_closed(c.client, fds, "lab03_finish_active_close with a full path");
+    tl_require_failure(result, err, ENOSPC, "lab03_finish_active_close with a full path (lab03_record: ENOSPC)");
+    ck_assert_msg(path.len == STATE_PATH_MAX && path.states[STATE_PATH_MAX - 1] == SL_FIN_WAIT_2,
+                  "a failed lab03_finish_active_close changed the full path: %s", path_text(&path));
+    close_conn(&c);
+
+    /* A peer that resets instead of sending its FIN. */
+    open_conn_between(&c, "127.0.0.2", "127.0.0.3");
+    ck_assert(shutdown(c.client, SHUT_WR) == 0);
+    drain_to_eof(c.server, "the server");
+    reset_close(&c.server);
+    path = path_of(SL_FIN_WAIT_2);
+    fds = tl_open_fd_count();
+    result = lab03_finish_active_close(c.client, &c.client_tuple, WAIT_MS, &path);
+    err = errno;
+    require_fd_closed(c.client, fds, "lab03_finish_active_close on a peer that reset the connection");
+    tl_require_failure(result, err, ECONNRESET,
+                       "lab03_finish_active_close on a peer that reset the connection instead of sending its FIN");
     close_conn(&c);
 }
 
@@ -944,6 +1562,98 @@ static void test_passive_close_fast_ack(void)
     close_conn(&c);
 }
 
+static void test_passive_close_errors(void)
+{
+    struct conn c;
+    struct state_path path;
+    struct sl_diag_socket entry;
+
+    /* The server's end at 127.0.0.3 (a wildcard listener), the client at
+     * 127.0.0.2: it works there too. */
+    open_conn_between(&c, "127.0.0.2", "127.0.0.3");
+    ck_assert(shutdown(c.client, SHUT_WR) == 0);
+    path = path_of(SL_ESTABLISHED);
+    int state = lab03_passive_close(c.server, &c.server_tuple, WAIT_MS, &path);
+    tl_require_success(state, errno, "lab03_passive_close(127.0.0.3, the client at 127.0.0.2)");
+    ck_assert_msg(!tl_fd_is_open(c.server), "lab03_passive_close left the descriptor open: close() it");
+    ck_assert_msg(state == SL_CLOSED || state == SL_LAST_ACK, "lab03_passive_close returned %s", state_text(state, 0));
+    if (state == SL_CLOSED)
+        ck_assert_msg(table_entry(&c.server_tuple, &entry) == 0,
+                      "lab03_passive_close returned CLOSED, but the kernel still lists the connection in %s",
+                      state_text(entry.state, 0));
+    require_path(&path,
+                 state == SL_CLOSED ? "ESTABLISHED CLOSE-WAIT (LAST-ACK) CLOSED" : "ESTABLISHED CLOSE-WAIT LAST-ACK",
+                 "the server's");
+    close_conn(&c);
+
+    /* TCP_INFO cannot be read (getsockopt: EINVAL) once the FIN is there. */
+    open_conn_between(&c, "127.0.0.2", "127.0.0.3");
+    ck_assert(shutdown(c.client, SHUT_WR) == 0);
+    await_fd_state(c.server, SL_CLOSE_WAIT, "the server after the client's FIN");
+    path = path_of(SL_ESTABLISHED);
+    int fds = tl_open_fd_count();
+    fault_clear();
+    fault_fail(FC_GETSOCKOPT, 0, EINVAL);
+    state = lab03_passive_close(c.server, &c.server_tuple, WAIT_MS, &path);
+    int err = errno;
+    int reads = fault_calls(FC_GETSOCKOPT);
+    fault_clear();
+    require_fd_closed(c.server, fds, "lab03_passive_close, its TCP_INFO read failed,");
+    if (reads > 0) {
+        ck_assert_msg(state == -1 && err == EINVAL,
+                      "lab03_passive_close returned %d (errno %s) when reading the state of fd failed "
+                      "(getsockopt(TCP_INFO): EINVAL, made to fail by the test): return -1 with that errno",
+                      state, sl_errno_name(err));
+        ck_assert_msg(path.len == 1, "lab03_passive_close recorded a state it could not read: the path is %s",
+                      path_text(&path));
+    }
+    close_conn(&c);
+
+    /* The kernel's table cannot be read (sl_diag_list: ENOBUFS) after close(). */
+    open_conn_between(&c, "127.0.0.2", "127.0.0.3");
+    ck_assert(shutdown(c.client, SHUT_WR) == 0);
+    path = path_of(SL_ESTABLISHED);
+    fds = tl_open_fd_count();
+    fault_clear();
+    fault_fail(FC_DIAG_LIST, 0, ENOBUFS);
+    state = lab03_passive_close(c.server, &c.server_tuple, WAIT_MS, &path);
+    err = errno;
+    int lists = fault_calls(FC_DIAG_LIST);
+    fault_clear();
+    require_fd_closed(c.server, fds, "lab03_passive_close, its read of the kernel's table failed,");
+    if (lists > 0)
+        ck_assert_msg(state == -1 && err == ENOBUFS,
+                      "lab03_passive_close returned %d (errno %s) when sl_diag_list failed with ENOBUFS (made to fail "
+                      "by the test): return -1 and leave that errno",
+                      state, sl_errno_name(err));
+    close_conn(&c);
+
+    /* Room for CLOSE-WAIT, none for the state after it. */
+    open_conn_between(&c, "127.0.0.2", "127.0.0.3");
+    ck_assert(shutdown(c.client, SHUT_WR) == 0);
+    path = alternating_path(STATE_PATH_MAX - 1, SL_ESTABLISHED, SL_SYN_RCVD);
+    fds = tl_open_fd_count();
+    state = lab03_passive_close(c.server, &c.server_tuple, WAIT_MS, &path);
+    err = errno;
+    require_fd_closed(c.server, fds, "lab03_passive_close with a path that has room for one state");
+    tl_require_failure(state, err, ENOSPC,
+                       "lab03_passive_close with room for CLOSE-WAIT and none for the state after it (lab03_record: "
+                       "ENOSPC)");
+    close_conn(&c);
+
+    /* A peer that resets instead of sending its FIN. */
+    open_conn_between(&c, "127.0.0.2", "127.0.0.3");
+    reset_close(&c.client);
+    path = path_of(SL_ESTABLISHED);
+    fds = tl_open_fd_count();
+    state = lab03_passive_close(c.server, &c.server_tuple, WAIT_MS, &path);
+    err = errno;
+    require_fd_closed(c.server, fds, "lab03_passive_close on a peer that reset the connection");
+    tl_require_failure(state, err, ECONNRESET,
+                       "lab03_passive_close on a peer that reset the connection instead of sending its FIN");
+    close_conn(&c);
+}
+
 /* ------------------------------------------------------------------ */
 /* The table                                                            */
 /* ------------------------------------------------------------------ */
@@ -992,20 +1702,35 @@ static const struct grade_test tests[] = {
       .description = "ENOSPC on a full path, EINVAL for a non-state, the path unchanged",
       .run = test_record_bounds, .timeout_s = TEST_TIMEOUT_S },
     { .step = 2, .name = "record_state_reads_kernel", .points = 1,
-      .description = "lab03_record_state records the kernel's state; a failure records nothing",
+      .description = "lab03_record_state records the kernel's state; a failure (ENOTSOCK, ENOSPC) records nothing",
       .run = test_record_state_reads_kernel, .timeout_s = TEST_TIMEOUT_S },
+    { .step = 2, .name = "record_first_state", .points = 1,
+      .description = "an empty path takes its first state, CLOSED included",
+      .run = test_record_first_state, .timeout_s = TEST_TIMEOUT_S },
     { .step = 3, .name = "half_close_holds_fin", .points = 2,
       .description = "a FIN held behind unsent data: FIN-WAIT-1 recorded, the peer still ESTABLISHED",
       .run = test_half_close_holds_fin, .timeout_s = TEST_TIMEOUT_S },
     { .step = 3, .name = "half_close_still_reads", .points = 2,
       .description = "after shutdown(SHUT_WR): peer in CLOSE-WAIT, fd open, reads work, sends fail",
       .run = test_half_close_still_reads, .timeout_s = TEST_TIMEOUT_S },
+    { .step = 3, .name = "half_close_errors", .points = 1,
+      .description = "never connected: -1/ENOTCONN, nothing recorded, fd open; closed fd: EBADF",
+      .run = test_half_close_errors, .timeout_s = TEST_TIMEOUT_S },
     { .step = 4, .name = "wait_fin_reads_to_eof", .points = 2,
       .description = "reads 21005 bytes up to the FIN; the socket is then CLOSE-WAIT",
       .run = test_wait_fin_reads_to_eof, .timeout_s = TEST_TIMEOUT_S },
     { .step = 4, .name = "wait_fin_times_out", .points = 1,
       .description = "no FIN: -1/ETIMEDOUT after the time limit, connection untouched; EBADF",
       .run = test_wait_fin_times_out, .timeout_s = TEST_TIMEOUT_S },
+    { .step = 4, .name = "wait_fin_whole_limit", .points = 2,
+      .description = "a peer that trickles: pieces then FIN all counted; a byte every 50 ms never stretches 300 ms",
+      .run = test_wait_fin_whole_limit, .timeout_s = TEST_TIMEOUT_S },
+    { .step = 4, .name = "wait_fin_short_limits", .points = 1,
+      .description = "limit 0 still reads what has arrived, else ETIMEDOUT; a 1 ms limit is waited",
+      .run = test_wait_fin_short_limits, .timeout_s = TEST_TIMEOUT_S },
+    { .step = 4, .name = "wait_fin_errors", .points = 1,
+      .description = "read() EINTR retried; poll() failing: its errno; a reset peer: ECONNRESET, fd open",
+      .run = test_wait_fin_errors, .timeout_s = TEST_TIMEOUT_S },
     { .step = 5, .name = "find_time_wait", .points = 2,
       .description = "TIME-WAIT connections found by 5-tuple: no inode, timewait timer",
       .run = test_find_time_wait, .timeout_s = TEST_TIMEOUT_S },
@@ -1015,18 +1740,30 @@ static const struct grade_test tests[] = {
     { .step = 5, .name = "find_ipv6", .points = 1,
       .description = "IPv6 connections, live and in TIME-WAIT",
       .run = test_find_ipv6, .timeout_s = TEST_TIMEOUT_S, .needs = "IPv6 on loopback" },
+    { .step = 5, .name = "find_among_many", .points = 2,
+      .description = "16 connections on the same two ports each found; a reset one: 0, with 15 or 17 others",
+      .run = test_find_among_many, .timeout_s = TEST_TIMEOUT_S },
+    { .step = 5, .name = "find_table_error", .points = 1,
+      .description = "sl_diag_list failing: -1 with its errno, not 0",
+      .run = test_find_table_error, .timeout_s = TEST_TIMEOUT_S },
     { .step = 6, .name = "active_close_every_state", .points = 2,
       .description = "ESTABLISHED, FIN-WAIT-1, FIN-WAIT-2, TIME-WAIT, each held and recorded",
       .run = test_active_close_every_state, .timeout_s = TEST_TIMEOUT_S },
     { .step = 6, .name = "active_close_fast_peer", .points = 2,
       .description = "a peer that closes at once: FIN-WAIT-2 may pass unseen; timeouts close fd",
       .run = test_active_close_fast_peer, .timeout_s = TEST_TIMEOUT_S },
+    { .step = 6, .name = "active_close_errors", .points = 2,
+      .description = "127.0.0.2 -> 127.0.0.3; ENOENT, the table's error, ENOSPC, ECONNRESET: -1, fd closed",
+      .run = test_active_close_errors, .timeout_s = TEST_TIMEOUT_S },
     { .step = 7, .name = "passive_close_last_ack", .points = 2,
       .description = "LAST-ACK held: CLOSE-WAIT, LAST-ACK (no descriptor), then CLOSED",
       .run = test_passive_close_last_ack, .timeout_s = TEST_TIMEOUT_S },
     { .step = 7, .name = "passive_close_fast_ack", .points = 2,
       .description = "the peer acknowledges at once: CLOSED; timeouts close fd",
       .run = test_passive_close_fast_ack, .timeout_s = TEST_TIMEOUT_S },
+    { .step = 7, .name = "passive_close_errors", .points = 2,
+      .description = "127.0.0.3 <- 127.0.0.2; TCP_INFO's, the table's error, ENOSPC, ECONNRESET: -1, fd closed",
+      .run = test_passive_close_errors, .timeout_s = TEST_TIMEOUT_S },
 };
 
 GRADE_LAB("03", "TCP states", steps, tests);
