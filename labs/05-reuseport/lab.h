@@ -26,7 +26,8 @@
  * The grader does not trust what you return or print: it asks the kernel
  * (through sock_diag, as `ss -tln` does) how many listening sockets are on
  * the port and who holds them, connects to the port as a real client, and
- * checks through /proc and waitpid() which processes are left.
+ * checks through /proc which processes are left (a dead worker nobody
+ * waited for stays there as a zombie).
  */
 #ifndef SOCKLAB_LAB05_H
 #define SOCKLAB_LAB05_H

@@ -39,7 +39,7 @@
  * and it asks the kernel how many listening sockets are on the port
  * (sock_diag, as `ss -tln` does), which process holds which (/proc/PID/fd),
  * what each worker's epoll instance watches (/proc/PID/fdinfo), and which
- * processes are left (waitpid()).
+ * processes are left (/proc: a worker nobody waited for is a zombie).
  */
 #ifndef SOCKLAB_LAB07_H
 #define SOCKLAB_LAB07_H
