@@ -32,6 +32,8 @@ struct fault_entry {
     int fail_err;
     int always_err; /* every call fails with this (0: none) */
     size_t short_max; /* bytes per call at most (0: no limit) */
+    int delay_at;   /* the call number that is made late (0: none) */
+    int delay_ms;
 };
 
 static struct fault_entry *table;
@@ -78,6 +80,14 @@ void fault_fail(enum fault_call call, int after, int err)
     }
 }
 
+void fault_delay(enum fault_call call, int after, int ms)
+{
+    if (table) {
+        table[call].delay_ms = ms;
+        table[call].delay_at = __atomic_load_n(&table[call].calls, __ATOMIC_SEQ_CST) + after + 1;
+    }
+}
+
 void fault_fail_always(enum fault_call call, int err)
 {
     if (table)
@@ -108,6 +118,8 @@ static bool must_fail(enum fault_call call)
         return false;
     e = &table[call];
     n = __atomic_add_fetch(&e->calls, 1, __ATOMIC_SEQ_CST);
+    if (e->delay_at != 0 && n == e->delay_at)
+        usleep((useconds_t)e->delay_ms * 1000);
     if (e->always_err) {
         errno = e->always_err;
         return true;

@@ -61,6 +61,13 @@ void fault_fail_always(enum fault_call call, int err);
 /* read(), write(), recv(), send(): each call moves at most max bytes (max >= 1). */
 void fault_short(enum fault_call call, size_t max);
 
+/*
+ * The call is made late, once: ms milliseconds pass before it, after
+ * `after` more calls made on time. (A process can always be slow: a
+ * deadline must hold however long one call took.)
+ */
+void fault_delay(enum fault_call call, int after, int ms);
+
 /* Forget every armed fault and every count. */
 void fault_clear(void);
 

@@ -21,9 +21,13 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "faults.h"
 #include "lab.h"
 #include "testlib.h"
 
@@ -128,46 +132,44 @@ static int client_bound_to(const char *ip, uint16_t port, struct sockaddr_storag
 }
 
 /*
- * Two connections whose ends have the same two ports but different
- * addresses: 127.0.0.3:Q -> 127.0.0.1:P and 127.0.0.4:Q -> 127.0.0.2:P.
- * Only a search that compares addresses as well as ports tells them apart.
- * listeners[] receives the two listeners (127.0.0.1:P and 127.0.0.2:P).
+ * Two connections to one listener (127.0.0.1:P) from clients on the same
+ * port Q of two addresses: 127.0.0.3:Q -> 127.0.0.1:P and 127.0.0.4:Q ->
+ * 127.0.0.1:P. The server's ends are equal, and the client's differ only in
+ * their address: only a search that compares both ends, addresses and
+ * ports, tells them apart. *listener receives the listener.
  */
-static void open_twins(struct conn *a, struct conn *b, int listeners[2])
+static void open_twins(struct conn *a, struct conn *b, int *listener)
 {
     for (int attempt = 0; attempt < 20; attempt++) {
-        struct sockaddr_storage first = any_port_on("127.0.0.1"), second = any_port_on("127.0.0.2");
+        struct sockaddr_storage server = any_port_on("127.0.0.1");
         struct sockaddr_storage a_end, b_end;
 
-        listeners[0] = kit_listen_on(&first, 16);
-        ck_assert_msg(listeners[0] != -1, "harness: listen on 127.0.0.1: %s", sl_errno_name(errno));
-        sl_addr_set_port((struct sockaddr *)&second, sl_addr_port(tl_sa(&first)));
-        listeners[1] = kit_listen_on(&second, 16);
+        *listener = kit_listen_on(&server, 16);
+        ck_assert_msg(*listener != -1, "harness: listen on 127.0.0.1: %s", sl_errno_name(errno));
         int ca = client_bound_to("127.0.0.3", 0, &a_end);
         int cb = ca == -1 ? -1 : client_bound_to("127.0.0.4", sl_addr_port(tl_sa(&a_end)), &b_end);
-        if (listeners[1] == -1 || ca == -1 || cb == -1) {
-            /* Someone else holds one of those ports: try another pair. */
-            close(listeners[0]);
-            if (listeners[1] != -1)
-                close(listeners[1]);
+        if (ca == -1 || cb == -1) {
+            /* Someone else holds that port on 127.0.0.4: try another. */
+            close(*listener);
             if (ca != -1)
                 close(ca);
             continue;
         }
-        ck_assert_msg(connect(ca, tl_sa(&first), tl_sa_len(&first)) == 0 &&
-                          connect(cb, tl_sa(&second), tl_sa_len(&second)) == 0,
-                      "harness: connect: %s", sl_errno_name(errno));
+        ck_assert_msg(connect(ca, tl_sa(&server), tl_sa_len(&server)) == 0, "harness: connect: %s",
+                      sl_errno_name(errno));
         a->client = ca;
+        a->server = tl_accept(*listener, ACCEPT_TIMEOUT_MS);
+        ck_assert_msg(connect(cb, tl_sa(&server), tl_sa_len(&server)) == 0, "harness: connect: %s",
+                      sl_errno_name(errno));
         b->client = cb;
-        a->server = tl_accept(listeners[0], ACCEPT_TIMEOUT_MS);
-        b->server = tl_accept(listeners[1], ACCEPT_TIMEOUT_MS);
+        b->server = tl_accept(*listener, ACCEPT_TIMEOUT_MS);
         a->server_end = tl_local_address(a->server, "the accepted socket");
         b->server_end = tl_local_address(b->server, "the accepted socket");
         a->client_end = tl_local_address(a->client, "the client");
         b->client_end = tl_local_address(b->client, "the client");
         return;
     }
-    ck_abort_msg("harness: found no free pair of ports for two twin connections");
+    ck_abort_msg("harness: found no free port for two twin connections");
 }
 
 /* Write a few bytes the other side will have to read before its end-of-file. */
@@ -367,6 +369,7 @@ static void student_close(struct conn *c, enum lab04_side first)
                   "end-of-file before closing?",
                   call, first == LAB04_SERVER ? "server" : "client");
     tl_require_success(result, err, call);
+    ck_assert_msg(result == 0, "%s returned %d; the contract says 0", call, result);
     ck_assert_msg(!server_open && !client_open, "%s returned 0 but left the %s descriptor open", call,
                   server_open ? "server's" : "client's");
 }
@@ -446,6 +449,140 @@ static void test_close_bad_side(void)
     close(listener);
 }
 
+/*
+ * A peer that goes silent: the client's socket stays open through a copy
+ * of its descriptor, so the student's close() sends no FIN, and nothing
+ * more comes. The wait must end after LAB04_EOF_TIMEOUT_MS with
+ * -1/ETIMEDOUT, both descriptors closed; a read() that blocks waits for
+ * ever.
+ */
+static void test_close_silent_peer(void)
+{
+    struct sockaddr_storage addr;
+    int listener = tl_listener(AF_INET, &addr);
+    struct conn c = open_connection(listener, &addr);
+    int keep_open = dup(c.client);
+
+    ck_assert_msg(keep_open != -1, "harness: dup: %s", sl_errno_name(errno));
+    long long start = sl_now_ms();
+    int result = lab04_close_in_order(c.server, c.client, LAB04_CLIENT);
+    int err = errno;
+    long long took = sl_now_ms() - start;
+    bool server_open = tl_fd_is_open(c.server), client_open = tl_fd_is_open(c.client);
+    close(keep_open);
+    tl_require_failure(result, err, ETIMEDOUT, "lab04_close_in_order when the peer never sends its FIN");
+    ck_assert_msg(took >= LAB04_EOF_TIMEOUT_MS - 50,
+                  "lab04_close_in_order gave up after %lld ms; the contract waits LAB04_EOF_TIMEOUT_MS (%d ms)", took,
+                  LAB04_EOF_TIMEOUT_MS);
+    ck_assert_msg(!server_open && !client_open, "lab04_close_in_order timed out but left the %s descriptor open",
+                  server_open ? "server's" : "client's");
+    close(listener);
+}
+
+/*
+ * A peer that trickles and never ends: the client's socket stays open
+ * through a copy of its descriptor (so the student's close() of client_fd
+ * sends no FIN), and a helper writes one byte to the server every 50 ms
+ * for 5 s. The wait for end-of-file must end after LAB04_EOF_TIMEOUT_MS in
+ * all, with -1/ETIMEDOUT and both descriptors closed: a time limit per
+ * read() would last as long as the trickle.
+ */
+static void test_close_deadline(void)
+{
+    struct sockaddr_storage addr;
+    int listener = tl_listener(AF_INET, &addr);
+    struct conn c = open_connection(listener, &addr);
+    int keep_open = dup(c.client);
+
+    ck_assert_msg(keep_open != -1, "harness: dup: %s", sl_errno_name(errno));
+    pid_t trickle = fork();
+    ck_assert_msg(trickle != -1, "harness: fork: %s", sl_errno_name(errno));
+    if (trickle == 0) {
+        for (int i = 0; i < 100; i++) {
+            if (write(keep_open, "x", 1) != 1)
+                _exit(0);
+            usleep(50000);
+        }
+        _exit(0);
+    }
+    /* And one read() is slow: the 3rd is made 1200 ms late, past the
+     * deadline, so after it returns the time is already up. */
+    fault_delay(FC_READ, 2, LAB04_EOF_TIMEOUT_MS + 200);
+    long long start = sl_now_ms();
+    int result = lab04_close_in_order(c.server, c.client, LAB04_CLIENT);
+    int err = errno;
+    long long took = sl_now_ms() - start;
+    bool server_open = tl_fd_is_open(c.server), client_open = tl_fd_is_open(c.client);
+    fault_clear();
+    kill(trickle, SIGKILL);
+    waitpid(trickle, NULL, 0);
+    close(keep_open);
+
+    tl_require_failure(result, err, ETIMEDOUT,
+                       "lab04_close_in_order while the peer trickles a byte every 50 ms and never ends");
+    ck_assert_msg(took >= LAB04_EOF_TIMEOUT_MS - 50,
+                  "lab04_close_in_order gave up after %lld ms; the contract waits LAB04_EOF_TIMEOUT_MS (%d ms)", took,
+                  LAB04_EOF_TIMEOUT_MS);
+    ck_assert_msg(took < 3 * LAB04_EOF_TIMEOUT_MS,
+                  "lab04_close_in_order took %lld ms against a peer that trickles: the limit of %d ms is for the "
+                  "whole wait, not for each read() (work out one deadline and wait for what is left of it)",
+                  took, LAB04_EOF_TIMEOUT_MS);
+    ck_assert_msg(!server_open && !client_open, "lab04_close_in_order timed out but left the %s descriptor open",
+                  server_open ? "server's" : "client's");
+    close(listener);
+}
+
+/*
+ * The first side resets instead of closing (SO_LINGER with a time of 0):
+ * the other side's read() fails with ECONNRESET, and the function must
+ * say so and still close both. A read() interrupted by a signal (EINTR)
+ * is not a failure: the wait goes on.
+ */
+static void test_close_reset_and_eintr(void)
+{
+    struct sockaddr_storage addr;
+    int listener = tl_listener(AF_INET, &addr);
+    struct conn c = open_connection(listener, &addr);
+
+    send_last_words(c.server, "unread by the client");
+    ck_assert_msg(setsockopt(c.client, SOL_SOCKET, SO_LINGER, &(struct linger){ 1, 0 }, sizeof(struct linger)) == 0,
+                  "harness: SO_LINGER: %s", sl_errno_name(errno));
+    int result = lab04_close_in_order(c.server, c.client, LAB04_CLIENT);
+    int err = errno;
+    bool server_open = tl_fd_is_open(c.server), client_open = tl_fd_is_open(c.client);
+    tl_require_failure(result, err, ECONNRESET,
+                       "lab04_close_in_order when the client resets (SO_LINGER 0) instead of closing");
+    ck_assert_msg(!server_open && !client_open, "lab04_close_in_order failed but left the %s descriptor open",
+                  server_open ? "server's" : "client's");
+
+    c = open_connection(listener, &addr);
+    send_last_words(c.client, "QUIT\r\n");
+    fault_fail(FC_READ, 0, EINTR);
+    student_close(&c, LAB04_CLIENT);
+    ck_assert_msg(fault_calls(FC_READ) >= 2,
+                  "your code's first read() was interrupted (EINTR) and it did not read again: EINTR means "
+                  "\"try again\", not an error");
+    fault_clear();
+    require_only_holder(&c, LAB04_CLIENT);
+
+    /* The wait itself fails (poll(), made to fail with ENOMEM): -1 with
+     * that errno, both closed. Checked only when your code polls. */
+    c = open_connection(listener, &addr);
+    fault_fail_always(FC_POLL, ENOMEM);
+    result = lab04_close_in_order(c.server, c.client, LAB04_CLIENT);
+    err = errno;
+    server_open = tl_fd_is_open(c.server);
+    client_open = tl_fd_is_open(c.client);
+    bool polled = fault_calls(FC_POLL) > 0;
+    fault_clear();
+    if (polled) {
+        tl_require_failure(result, err, ENOMEM, "lab04_close_in_order when its wait (poll()) fails with ENOMEM");
+        ck_assert_msg(!server_open && !client_open, "lab04_close_in_order failed but left the %s descriptor open",
+                      server_open ? "server's" : "client's");
+    }
+    close(listener);
+}
+
 /* ------------------------------------------------------------------ */
 /* Step 2: Find TIME_WAIT in the kernel's table                         */
 /* ------------------------------------------------------------------ */
@@ -492,10 +629,10 @@ static void test_find_time_wait(void)
     close(live.server);
     close(listener);
 
-    /* Twins: the same two ports, other addresses. Only b is in TIME_WAIT. */
+    /* Twins: the same two ports, the same server end, two client addresses. Only b is in TIME_WAIT. */
     struct conn a, b;
-    int listeners[2];
-    open_twins(&a, &b, listeners);
+    int twin_listener;
+    open_twins(&a, &b, &twin_listener);
     close_in_order(&b, LAB04_SERVER);
     require_time_wait(&b, LAB04_SERVER);
     result = lab04_find_time_wait(tl_sa(&a.server_end), tl_sa(&a.client_end), &found);
@@ -525,8 +662,60 @@ static void test_find_time_wait(void)
                   "the same ports, the one asked for is the one whose addresses match",
                   tl_str(&b.server_end, 0), tl_str(&b.client_end, 1), result, tl_str(&found.local, 2),
                   tl_str(&found.remote, 3));
-    close(listeners[0]);
-    close(listeners[1]);
+    close(twin_listener);
+
+    /*
+     * Ten TIME_WAIT sockets on one pair of ports: 127.0.0.1:P with ten
+     * client addresses, 127.0.0.3 to 127.0.0.12, all on port Q. More than
+     * a small array holds: each must still be found (sl_diag_list says how
+     * many matched; ask again with room for all when they do not fit).
+     */
+    enum { CROWD = 10 };
+    struct conn crowd[CROWD];
+    struct sockaddr_storage crowd_server = any_port_on("127.0.0.1");
+    int crowd_listener = kit_listen_on(&crowd_server, CROWD + 4);
+    ck_assert_msg(crowd_listener != -1, "harness: listen: %s", sl_errno_name(errno));
+    uint16_t q = 0;
+    for (int attempt = 0; attempt < 20 && q == 0; attempt++) {
+        int made = 0;
+        struct sockaddr_storage end;
+        for (; made < CROWD; made++) {
+            char ip[32];
+            snprintf(ip, sizeof ip, "127.0.0.%d", 3 + made);
+            crowd[made].client = client_bound_to(ip, made == 0 ? 0 : q, &end);
+            if (crowd[made].client == -1)
+                break;
+            if (made == 0)
+                q = sl_addr_port(tl_sa(&end));
+        }
+        if (made < CROWD) {
+            for (int i = 0; i < made; i++)
+                close(crowd[i].client);
+            q = 0;
+        }
+    }
+    ck_assert_msg(q != 0, "harness: found no port free on ten addresses");
+    for (int i = 0; i < CROWD; i++) {
+        ck_assert_msg(connect(crowd[i].client, tl_sa(&crowd_server), tl_sa_len(&crowd_server)) == 0,
+                      "harness: connect: %s", sl_errno_name(errno));
+        crowd[i].server = tl_accept(crowd_listener, ACCEPT_TIMEOUT_MS);
+        crowd[i].server_end = tl_local_address(crowd[i].server, "the accepted socket");
+        crowd[i].client_end = tl_local_address(crowd[i].client, "the client");
+        close_in_order(&crowd[i], LAB04_SERVER);
+        require_time_wait(&crowd[i], LAB04_SERVER);
+    }
+    for (int i = 0; i < CROWD; i++) {
+        memset(&found, 0, sizeof found);
+        result = lab04_find_time_wait(tl_sa(&crowd[i].server_end), tl_sa(&crowd[i].client_end), &found);
+        tl_require_success(result, errno, "lab04_find_time_wait among ten TIME_WAIT sockets on the same ports");
+        ck_assert_msg(result == 1 && sl_addr_equal(tl_sa(&found.remote), tl_sa(&crowd[i].client_end)),
+                      "lab04_find_time_wait(%s, %s) returned %d with the entry %s -> %s: the kernel lists ten "
+                      "TIME_WAIT sockets on these two ports, more than your array holds? sl_diag_list() returns "
+                      "how many matched: when that is more than it stored, ask again with room for all",
+                      tl_str(&crowd[i].server_end, 0), tl_str(&crowd[i].client_end, 1), result,
+                      tl_str(&found.local, 2), tl_str(&found.remote, 3));
+    }
+    close(crowd_listener);
 }
 
 /* lab04_who_holds_time_wait must say `want` for this connection. */
@@ -565,18 +754,18 @@ static void test_who_holds(void)
     close(live.server);
     close(listener);
 
-    /* Twins on the same ports: the server of b closed first, a is live, so nobody holds a's. */
+    /* Twins on the same ports and server end: b's server closed first, a is live, so nobody holds a's. */
     struct conn a, b;
-    int listeners[2];
-    open_twins(&a, &b, listeners);
+    int twin_listener;
+    open_twins(&a, &b, &twin_listener);
     close_in_order(&b, LAB04_SERVER);
     require_time_wait(&b, LAB04_SERVER);
     require_holder(&a, LAB04_NOBODY,
-                   "a live connection whose twin (the same ports, other addresses) is in TIME_WAIT on the server's side");
+                   "a live connection whose twin (the same ports and server end, another client address) is in "
+                   "TIME_WAIT on the server's side");
     close(a.client);
     close(a.server);
-    close(listeners[0]);
-    close(listeners[1]);
+    close(twin_listener);
 }
 
 static void test_who_holds_ipv6(void)
@@ -644,9 +833,9 @@ static void test_timer_counts_down(void)
      * timer of the wrong twin falls outside a's readings.
      */
     struct conn a, b;
-    int listeners[2];
+    int twin_listener;
     struct sl_diag_socket now;
-    open_twins(&a, &b, listeners);
+    open_twins(&a, &b, &twin_listener);
     close_in_order(&b, LAB04_SERVER);
     uint32_t b_start = require_time_wait(&b, LAB04_SERVER).expires_ms;
     long long deadline = sl_now_ms() + 2000;
@@ -657,8 +846,7 @@ static void test_timer_counts_down(void)
     close_in_order(&a, LAB04_SERVER);
     require_timer_between_readings(&a, LAB04_SERVER);
     require_timer_between_readings(&b, LAB04_SERVER);
-    close(listeners[0]);
-    close(listeners[1]);
+    close(twin_listener);
 }
 
 static void test_timer_enoent(void)
@@ -685,8 +873,8 @@ static void test_timer_enoent(void)
 
     /* Nor has a live connection whose twin (same ports, other addresses) is in TIME_WAIT. */
     struct conn a, b;
-    int listeners[2];
-    open_twins(&a, &b, listeners);
+    int twin_listener;
+    open_twins(&a, &b, &twin_listener);
     close_in_order(&b, LAB04_SERVER);
     require_time_wait(&b, LAB04_SERVER);
     ms = lab04_time_wait_remaining_ms(tl_sa(&a.server_end), tl_sa(&a.client_end));
@@ -695,8 +883,66 @@ static void test_timer_enoent(void)
                        "addresses) is in TIME_WAIT");
     close(a.client);
     close(a.server);
-    close(listeners[0]);
-    close(listeners[1]);
+    close(twin_listener);
+}
+
+/*
+ * When the kernel's table cannot be read (sl_diag_list fails: the test
+ * makes it fail with ENOBUFS), steps 2 and 3 return -1 with that errno,
+ * never an answer. Checked only when your code reads the table with
+ * sl_diag_list (it is counted), and a second failure only when it calls
+ * it twice.
+ */
+static void test_table_errors(void)
+{
+    struct sockaddr_storage addr;
+    struct sl_diag_socket found;
+    int listener = tl_listener(AF_INET, &addr);
+    struct conn c = open_connection(listener, &addr);
+
+    close_in_order(&c, LAB04_SERVER);
+    require_time_wait(&c, LAB04_SERVER);
+
+    fault_fail_always(FC_DIAG_LIST, ENOBUFS);
+    int result = lab04_find_time_wait(tl_sa(&c.server_end), tl_sa(&c.client_end), &found);
+    int err = errno;
+    if (fault_calls(FC_DIAG_LIST) > 0)
+        tl_require_failure(result, err, ENOBUFS, "lab04_find_time_wait when reading the kernel's table fails");
+    fault_clear();
+
+    fault_fail_always(FC_DIAG_LIST, ENOBUFS);
+    result = lab04_who_holds_time_wait(tl_sa(&c.server_end), tl_sa(&c.client_end));
+    err = errno;
+    if (fault_calls(FC_DIAG_LIST) > 0)
+        tl_require_failure(result, err, ENOBUFS, "lab04_who_holds_time_wait when reading the kernel's table fails");
+    fault_clear();
+
+    /* The first read fails, the second would work. */
+    fault_fail(FC_DIAG_LIST, 0, ENOBUFS);
+    result = lab04_who_holds_time_wait(tl_sa(&c.server_end), tl_sa(&c.client_end));
+    err = errno;
+    if (fault_calls(FC_DIAG_LIST) > 0)
+        tl_require_failure(result, err, ENOBUFS,
+                           "lab04_who_holds_time_wait when its first read of the kernel's table fails");
+    fault_clear();
+
+    /* The first read works, the second fails. */
+    fault_fail(FC_DIAG_LIST, 1, ENOBUFS);
+    result = lab04_who_holds_time_wait(tl_sa(&c.server_end), tl_sa(&c.client_end));
+    err = errno;
+    if (fault_calls(FC_DIAG_LIST) > 1)
+        tl_require_failure(result, err, ENOBUFS,
+                           "lab04_who_holds_time_wait when its second read of the kernel's table fails");
+    fault_clear();
+
+    fault_fail_always(FC_DIAG_LIST, ENOBUFS);
+    result = lab04_time_wait_remaining_ms(tl_sa(&c.server_end), tl_sa(&c.client_end));
+    err = errno;
+    if (fault_calls(FC_DIAG_LIST) > 0)
+        tl_require_failure(result, err, ENOBUFS,
+                           "lab04_time_wait_remaining_ms when reading the kernel's table fails");
+    fault_clear();
+    close(listener);
 }
 
 /* ------------------------------------------------------------------ */
@@ -716,6 +962,49 @@ static void test_server_listens(void)
         ck_assert_msg(sl_addr_port(tl_sa(&k.local)) != 0, "%s: the kernel lists it on port 0", call);
         require_reuseaddr(fd, reuseaddr, call);
         close(fd);
+    }
+}
+
+/*
+ * Each call of step 4 that can fail, failing: -1, the call's errno, and the
+ * socket closed. socket() fails for real (no descriptor left); setsockopt()
+ * and listen() are made to fail by the test.
+ */
+static void test_server_socket_errors(void)
+{
+    struct sockaddr_storage addr = any_port_on("127.0.0.1");
+    struct rlimit saved, none;
+
+    ck_assert_msg(getrlimit(RLIMIT_NOFILE, &saved) == 0, "harness: getrlimit: %s", sl_errno_name(errno));
+    none = saved;
+    none.rlim_cur = 0;
+    ck_assert_msg(sj_setrlimit(RLIMIT_NOFILE, &none) == 0, "harness: setrlimit: %s", sl_errno_name(errno));
+    int fd = lab04_server_socket(tl_sa(&addr), tl_sa_len(&addr), 1);
+    int err = errno;
+    ck_assert_msg(sj_setrlimit(RLIMIT_NOFILE, &saved) == 0, "harness: setrlimit: %s", sl_errno_name(errno));
+    if (fd >= 0)
+        close(fd);
+    tl_require_failure(fd, err, EMFILE, "lab04_server_socket when no descriptor is left");
+
+    static const struct {
+        enum fault_call call;
+        int err;
+        const char *what;
+    } failing[] = {
+        { FC_SETSOCKOPT, ENOMEM, "lab04_server_socket(reuseaddr = 1) when setsockopt() fails (ENOMEM)" },
+        { FC_LISTEN, EADDRINUSE, "lab04_server_socket when listen() fails (EADDRINUSE)" },
+    };
+    for (size_t i = 0; i < sizeof failing / sizeof failing[0]; i++) {
+        int before = tl_open_fd_count();
+        fault_fail_always(failing[i].call, failing[i].err);
+        fd = lab04_server_socket(tl_sa(&addr), tl_sa_len(&addr), 1);
+        err = errno;
+        fault_clear();
+        int after = tl_open_fd_count();
+        if (fd >= 0)
+            close(fd);
+        tl_require_failure(fd, err, failing[i].err, failing[i].what);
+        ck_assert_msg(after == before, "%s: %d descriptor(s) left open", failing[i].what, after - before);
     }
 }
 
@@ -890,6 +1179,29 @@ static void test_second_listener_port_taken(void)
     tl_require_failure(verdict, err, EADDRINUSE, "lab04_second_listener on the port of a running server");
     ck_assert_msg(leaked == 0, "the failed lab04_second_listener left %d descriptor(s) open", leaked);
     close(server);
+
+    /* B's bind() fails, then A's listen() fails: each time -1 with that
+     * errno, and A (and B) closed. */
+    static const struct {
+        enum fault_call call;
+        int after;
+        const char *what;
+    } failing[] = {
+        { FC_BIND, 1, "lab04_second_listener when B's bind() fails (EADDRINUSE)" },
+        { FC_LISTEN, 0, "lab04_second_listener when A's listen() fails (EADDRINUSE)" },
+        { FC_SOCKET, 1, "lab04_second_listener when B's socket() fails (EADDRINUSE, made up by the test)" },
+    };
+    for (size_t i = 0; i < sizeof failing / sizeof failing[0]; i++) {
+        before = tl_open_fd_count();
+        fds[0] = fds[1] = -1;
+        fault_fail(failing[i].call, failing[i].after, EADDRINUSE);
+        verdict = lab04_second_listener(tl_sa(&free_addr), tl_sa_len(&free_addr), fds);
+        err = errno;
+        fault_clear();
+        leaked = tl_open_fd_count() - before;
+        tl_require_failure(verdict, err, EADDRINUSE, failing[i].what);
+        ck_assert_msg(leaked == 0, "%s: %d descriptor(s) left open", failing[i].what, leaked);
+    }
 }
 
 /* ------------------------------------------------------------------ */
@@ -928,10 +1240,24 @@ static const struct grade_test tests[] = {
     { .step = 1, .name = "close_bad_side", .points = 1,
       .run = test_close_bad_side, .timeout_s = TEST_TIMEOUT_S,
       .description = "an invalid side gives -1/EINVAL and closes nothing" },
+    { .step = 1, .name = "close_silent_peer", .points = 1,
+      .run = test_close_silent_peer, .timeout_s = TEST_TIMEOUT_S,
+      .description = "a peer that never sends its FIN: -1/ETIMEDOUT after LAB04_EOF_TIMEOUT_MS, both closed" },
+    { .step = 1, .name = "close_deadline", .points = 1,
+      .run = test_close_deadline, .timeout_s = TEST_TIMEOUT_S,
+      .description = "a peer that trickles and never ends, and one slow read(): -1/ETIMEDOUT after "
+                     "LAB04_EOF_TIMEOUT_MS in all, both closed" },
+    { .step = 1, .name = "close_reset_and_eintr", .points = 1,
+      .run = test_close_reset_and_eintr, .timeout_s = TEST_TIMEOUT_S,
+      .description = "a peer that resets: -1/ECONNRESET, both closed; EINTR is retried; a failing wait is "
+                     "reported" },
     { .step = 2, .name = "find_time_wait", .points = 2,
       .run = test_find_time_wait, .timeout_s = TEST_TIMEOUT_S,
       .description = "finds the kernel's TIME_WAIT entry; nothing on the end that closed second or on a live "
                      "connection" },
+    { .step = 2, .name = "table_errors", .points = 1,
+      .run = test_table_errors, .timeout_s = TEST_TIMEOUT_S,
+      .description = "when the kernel's table cannot be read, steps 2 and 3 return -1 with that errno" },
     { .step = 2, .name = "who_holds", .points = 3,
       .run = test_who_holds, .timeout_s = TEST_TIMEOUT_S,
       .description = "LAB04_SERVER / LAB04_CLIENT / LAB04_NOBODY, as the kernel's table says" },
@@ -947,6 +1273,9 @@ static const struct grade_test tests[] = {
     { .step = 4, .name = "server_listens", .points = 2,
       .run = test_server_listens, .timeout_s = TEST_TIMEOUT_S,
       .description = "a LISTEN socket on a kernel-picked port; SO_REUSEADDR on exactly when asked" },
+    { .step = 4, .name = "server_socket_errors", .points = 1,
+      .run = test_server_socket_errors, .timeout_s = TEST_TIMEOUT_S,
+      .description = "socket(), setsockopt() or listen() failing: -1 with its errno, the socket closed" },
     { .step = 4, .name = "restart_without_option", .points = 1,
       .run = test_restart_without_option, .timeout_s = TEST_TIMEOUT_S,
       .description = "after the server closed first, a new socket without SO_REUSEADDR: EADDRINUSE" },

@@ -79,13 +79,14 @@ int lab04_find_time_wait(const struct sockaddr *local, const struct sockaddr *re
      *                     0 would mean every state),
      *      .local_port  = sl_addr_port(local),
      *      .remote_port = sl_addr_port(remote).
-     * 2. Call sl_diag_list(&filter, array, size) with an array of a few
-     *    struct sl_diag_socket. It returns how many sockets matched (of
-     *    which only the first `size` are stored), or -1.
-     * 3. Among the ones stored in the array, find the one whose .local
-     *    equals local and whose .remote equals remote (sl_addr_equal();
-     *    cast &sock.local to const struct sockaddr *). Copy it to *found
-     *    and return 1. Return 0 when there is none.
+     * 2. Call sl_diag_list(&filter, array, size). It returns how many
+     *    sockets matched, or -1, but stores only the first `size`: when
+     *    more matched than your array holds, the one you want may be among
+     *    those left out, so ask again with room for them all (malloc()).
+     * 3. Find the one whose .local equals local and whose .remote equals
+     *    remote (sl_addr_equal(); cast &sock.local to const struct
+     *    sockaddr *): the same two ports can join other addresses. Copy it
+     *    to *found and return 1. Return 0 when there is none.
      */
     (void)local;
     (void)remote;

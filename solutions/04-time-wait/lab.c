@@ -9,6 +9,7 @@
 #include "lab.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <unistd.h>
@@ -93,20 +94,39 @@ int lab04_find_time_wait(const struct sockaddr *local, const struct sockaddr *re
         .local_port = sl_addr_port(local),
         .remote_port = sl_addr_port(remote),
     };
-    struct sl_diag_socket sockets[8];
+    struct sl_diag_socket few[8];
+    struct sl_diag_socket *sockets = few;
+    int room = 8;
 
-    int n = sl_diag_list(&filter, sockets, 8);
-    if (n == -1)
-        return -1;
+    int n = sl_diag_list(&filter, sockets, room);
+    /* More matched than the array holds: the one we want may be among
+     * those not stored. Ask again with room for all of them (and a few
+     * more, since the table may grow meanwhile). */
+    while (n > room) {
+        if (sockets != few)
+            free(sockets);
+        room = n + 8;
+        sockets = malloc((size_t)room * sizeof *sockets);
+        if (sockets == NULL)
+            return -1;
+        n = sl_diag_list(&filter, sockets, room);
+    }
+    int result = n == -1 ? -1 : 0;
     /* The same ports could join other addresses: check those too. */
-    for (int i = 0; i < n && i < 8; i++) {
+    for (int i = 0; i < n; i++) {
         if (sl_addr_equal((const struct sockaddr *)&sockets[i].local, local) &&
             sl_addr_equal((const struct sockaddr *)&sockets[i].remote, remote)) {
             *found = sockets[i];
-            return 1;
+            result = 1;
+            break;
         }
     }
-    return 0;
+    if (sockets != few) {
+        int saved = errno;
+        free(sockets);
+        errno = saved;
+    }
+    return result;
 }
 
 int lab04_who_holds_time_wait(const struct sockaddr *server, const struct sockaddr *client)
