@@ -7,7 +7,8 @@
 #  2. the solutions score full marks, also with two graders at once;
 #  3. the untouched skeletons score 0, and the grader survives them;
 #  4. every mutant in harness/mutants (a realistic mistake applied to a
-#     solution) loses points in the step(s) its "Breaks:" line names;
+#     solution) loses points in the step(s) its "Breaks:" line names; make
+#     mutate works on a fixed sample (harness/mutate/selftest-sample.sh);
 #  5. every hostile case in harness/selftest/cases (an endless loop, a crash,
 #     the old pass status from inside a step, ...) costs only the tests its
 #     "Expect:" line names, and leaves no process behind; a lab.c made of
@@ -286,6 +287,23 @@ shopt -s nullglob
 mutants=(harness/mutants/$lab_glob/*.patch)
 [ ${#mutants[@]} -gt 0 ] || fail "no mutants found in harness/mutants"
 run_parallel check_mutant "${mutants[@]}"
+
+echo "== mutation testing (a fixed sample)"
+# make mutate itself is too long for the self-test; this checks on a few
+# fixed mutants per lab that it still builds, makes them and grades them.
+MAKE="$MAKE" BUILD="$BUILD" LAB="${LAB:-}" harness/mutate/selftest-sample.sh >"$ST/mutate-sample.log" 2>&1
+sample_status=$?
+while IFS= read -r line; do
+    echo "$line"
+    case "$line" in
+    ok*) passed=$((passed + 1)) ;;
+    FAIL*) failed=$((failed + 1)) ;;
+    esac
+done < <(grep -E '^(ok|FAIL) ' "$ST/mutate-sample.log")
+if [ $sample_status -ne 0 ] && ! grep -q '^FAIL ' "$ST/mutate-sample.log"; then
+    tail -n 10 "$ST/mutate-sample.log"
+    fail "mutate sample: exit status $sample_status"
+fi
 
 echo "== hostile cases"
 # A case marked "Alone: yes" (the fork bomb: hundreds of spinning processes
