@@ -74,6 +74,29 @@ void fault_clear(void);
 /* How many times the student's code called it since the last fault_clear(). */
 int fault_calls(enum fault_call call);
 
+/*
+ * The student's calls in the order they were made (since fault_clear(),
+ * the first FAULT_LOG_MAX of them), in every process of the student's: the
+ * descriptor they were made on (-1 for socket() and sl_diag_list()), two
+ * arguments that tell them apart (socket(): domain and type; setsockopt()
+ * and getsockopt(): level and option name; shutdown(): how; listen():
+ * backlog; others 0), the result and errno. Like the counts, this is
+ * evidence of a mistake (an option set after bind()), never the reason a
+ * test passes: the student's process could write it.
+ */
+struct fault_record {
+    enum fault_call call;
+    int pid;
+    int fd;
+    long a, b;
+    long result;
+    int err;
+};
+#define FAULT_LOG_MAX 512
+
+/* Copies up to max records into out; returns how many there are (which may be more than max). */
+int fault_log(struct fault_record *out, int max);
+
 /* The call's name, for messages: "read". */
 const char *fault_call_name(enum fault_call call);
 

@@ -14,6 +14,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <unistd.h>
 
 #include "faults.h"
@@ -228,6 +230,36 @@ START_TEST(faults_reach_only_the_subject)
 }
 END_TEST
 
+/* In the subject: socket(), SO_REUSEADDR, bind() to 127.0.0.1:0, close(). */
+static long run_bind_sequence(const union sj_value *v)
+{
+    struct sockaddr_in addr = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    int on = 1;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+    (void)v;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+    bind(fd, (struct sockaddr *)&addr, sizeof addr);
+    close(fd);
+    return fd;
+}
+
+START_TEST(log_keeps_the_order_of_calls)
+{
+    struct fault_record log[8];
+
+    sj_start();
+    int fd = (int)sj_call("bind sequence", run_bind_sequence, 0);
+    int n = fault_log(log, 8);
+    ck_assert_int_eq(n, 4);
+    ck_assert(log[0].call == FC_SOCKET && log[0].a == AF_INET && log[0].result == fd);
+    ck_assert(log[1].call == FC_SETSOCKOPT && log[1].fd == fd && log[1].a == SOL_SOCKET && log[1].b == SO_REUSEADDR);
+    ck_assert(log[2].call == FC_BIND && log[2].fd == fd && log[2].result == 0);
+    ck_assert(log[3].call == FC_CLOSE && log[3].fd == fd);
+    ck_assert_int_eq(log[0].pid, sj_subject_pid());
+}
+END_TEST
+
 Suite *subject_suite(void);
 
 Suite *subject_suite(void)
@@ -245,6 +277,7 @@ Suite *subject_suite(void)
     tcase_add_test(tc, sj_fork_runs_on_the_student_side);
     tcase_add_exit_test(tc, subject_exit_fails_the_test, 1);
     tcase_add_test(tc, faults_reach_only_the_subject);
+    tcase_add_test(tc, log_keeps_the_order_of_calls);
     suite_add_tcase(s, tc);
     return s;
 }
