@@ -31,9 +31,4 @@ int kit_diag_find_fd(int fd, struct sl_diag_socket *out);
  */
 int kit_diag_wait(const struct sl_diag_filter *filter, int timeout_ms, struct sl_diag_socket *out);
 
-/* Older names, until every caller says kit_. */
-#define sl_socket_inode kit_socket_inode
-#define sl_diag_find_fd kit_diag_find_fd
-#define sl_diag_wait kit_diag_wait
-
 #endif

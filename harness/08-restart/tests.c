@@ -1935,9 +1935,9 @@ static void require_same_listener(int sent, int received, const char *what)
 
     check(received != sent, "%s has the sender's descriptor number %d: that is not a descriptor of this process's "
           "own, it only looks like one", what, sent);
-    check(sl_socket_inode(received) == sl_socket_inode(sent) && sl_socket_inode(sent) != 0,
+    check(kit_socket_inode(received) == kit_socket_inode(sent) && kit_socket_inode(sent) != 0,
           "%s (fd %d) is socket inode %llu; the one sent (fd %d) is inode %llu: not the same socket", what, received,
-          (unsigned long long)sl_socket_inode(received), sent, (unsigned long long)sl_socket_inode(sent));
+          (unsigned long long)kit_socket_inode(received), sent, (unsigned long long)kit_socket_inode(sent));
     struct sl_diag_socket view = tl_kernel_view(received, what);
     check(getsockname(sent, (struct sockaddr *)&addr, &len) == 0, "harness: getsockname");
     check(view.linux_state == TCP_LISTEN && sl_addr_equal(sa(&view.local), sa(&addr)),
