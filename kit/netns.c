@@ -11,6 +11,10 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <poll.h>
+#include <stdlib.h>
 #include <sys/wait.h>
 #include <grp.h>
 #include <unistd.h>
@@ -128,4 +132,64 @@ int kit_become_namespace_root(uid_t root_as, uid_t nobody_as)
         err = errno;
     errno = err;
     return err ? -1 : 0;
+}
+
+/* In the throwaway namespace: 1 when the queued connection moved, 0 when not, 2 when the try failed. */
+static int try_migration(void)
+{
+    struct sockaddr_in addr = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    socklen_t len = sizeof addr;
+    int on = 1;
+
+    if (unshare(CLONE_NEWNET) != 0 || bring_loopback_up() != 0)
+        return 2;
+    if (kit_write_text_file("/proc/sys/net/ipv4/tcp_migrate_req", "1") != 0)
+        return errno == ENOENT ? 3 : 2;
+    int first = socket(AF_INET, SOCK_STREAM, 0);
+    if (first == -1 || setsockopt(first, SOL_SOCKET, SO_REUSEPORT, &on, sizeof on) != 0 ||
+        bind(first, (struct sockaddr *)&addr, len) != 0 || listen(first, 4) != 0 ||
+        getsockname(first, (struct sockaddr *)&addr, &len) != 0)
+        return 2;
+    /* The one connection waits in the first listener's queue: it is alone. */
+    int client = socket(AF_INET, SOCK_STREAM, 0);
+    if (client == -1 || connect(client, (struct sockaddr *)&addr, len) != 0)
+        return 2;
+    int second = socket(AF_INET, SOCK_STREAM, 0);
+    if (second == -1 || setsockopt(second, SOL_SOCKET, SO_REUSEPORT, &on, sizeof on) != 0 ||
+        bind(second, (struct sockaddr *)&addr, len) != 0 || listen(second, 4) != 0)
+        return 2;
+    close(first);
+    struct pollfd ready = { .fd = second, .events = POLLIN };
+    return poll(&ready, 1, 1000) == 1 ? 1 : 0;
+}
+
+int kit_migration_works(void)
+{
+    int status;
+    pid_t child = fork();
+
+    if (child == -1)
+        return -1;
+    if (child == 0)
+        _exit(try_migration());
+    if (waitpid(child, &status, 0) != child || !WIFEXITED(status)) {
+        errno = ECHILD;
+        return -1;
+    }
+    switch (WEXITSTATUS(status)) {
+    case 0: return 0;
+    case 1: return 1;
+    case 3: errno = ENOENT; return -1;
+    default: errno = EPERM; return -1;
+    }
+}
+
+const char *kit_migration_missing(int works, int err)
+{
+    if (works == 0)
+        return "this kernel has net.ipv4.tcp_migrate_req but does not move a closing listener's queue (tried in a "
+               "throwaway network namespace): Debian 11's 5.10 kernels are like that; Linux 5.14 and later move it";
+    if (err == ENOENT)
+        return "this kernel has no net.ipv4.tcp_migrate_req (it came in Linux 5.14)";
+    return "the migration could not be tried here (no throwaway network namespace could be made)";
 }

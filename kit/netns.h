@@ -34,6 +34,24 @@ int kit_become_namespace_root(uid_t root_as, uid_t nobody_as);
 /* The uid that setuid() to "nobody" gives in such a namespace. */
 #define KIT_NAMESPACE_NOBODY 65534
 
+/*
+ * Does this kernel move the queued connections of a closing SO_REUSEPORT
+ * listener to another member when net.ipv4.tcp_migrate_req is 1? Tried,
+ * not guessed from the setting's presence: Debian 11's 5.10 kernel has the
+ * setting (backported) but still resets the queue. The try runs in a
+ * throwaway network namespace made by a child process (one listener with
+ * a queued connection, a second member joining, the first closed, then is
+ * the connection in the second's queue?), so it needs the right to make
+ * one (root of the current user namespace).
+ * Returns 1 (it moves them), 0 (it resets them), or -1 with errno when
+ * the try could not be made (ENOENT: no such setting at all; or the error
+ * of making the namespace).
+ */
+int kit_migration_works(void);
+
+/* Why a test that needs the migration cannot run (kit_migration_works() not 1), for grade_skip(). */
+const char *kit_migration_missing(int works, int err);
+
 /* Write text to a file such as "/proc/sys/net/ipv4/tcp_migrate_req". Returns 0, or -1 with errno set. */
 int kit_write_text_file(const char *path, const char *text);
 

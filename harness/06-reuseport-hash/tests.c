@@ -1376,6 +1376,10 @@ static void test_migrate_keeps_queue(void)
     long queue[GROUP_SIZE];
 
     require_private_namespace();
+    /* Tried, not taken from the setting's presence (kit/netns.h). */
+    int works = kit_migration_works();
+    if (works != 1)
+        grade_skip("%s", kit_migration_missing(works, errno));
     write_migrate_setting("0");
     harness_group(&group, GROUP_SIZE);
     queue_clients(&group, clients, queue);

@@ -269,7 +269,9 @@ int lab08_restart_overlap(struct lab08_generation *old, const struct sockaddr *a
  *
  * Returns 0 once the setting reads back as 1, or -1 with errno from the
  * call that failed (EACCES for an ordinary user, EROFS where /proc/sys is
- * read-only, ENOENT before Linux 5.14).
+ * read-only, ENOENT where the kernel has no such setting, before Linux
+ * 5.14). A kernel may have the setting and still not move the queue
+ * (Debian 11's 5.10): the grader tries the move before it counts on it.
  */
 int lab08_enable_migration(void);
 
