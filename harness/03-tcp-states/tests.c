@@ -59,8 +59,8 @@
 #define TRICKLE_LIMIT_MS 300
 #define LATE_MS 500
 
-/* Connections that share both ports, from as many loopback addresses: as
- * many as the reference solution has room for in one read of the table. */
+/* Connections that share both ports, each from a loopback address of its
+ * own: a lookup must have room for this many entries of the table. */
 #define CROWD 16
 
 /* ------------------------------------------------------------------ */
