@@ -1185,21 +1185,24 @@ static void test_second_listener_port_taken(void)
     static const struct {
         enum fault_call call;
         int after;
+        int err;
         const char *what;
     } failing[] = {
-        { FC_BIND, 1, "lab04_second_listener when B's bind() fails (EADDRINUSE)" },
-        { FC_LISTEN, 0, "lab04_second_listener when A's listen() fails (EADDRINUSE)" },
-        { FC_SOCKET, 1, "lab04_second_listener when B's socket() fails (EADDRINUSE, made up by the test)" },
+        { FC_BIND, 1, EADDRINUSE, "lab04_second_listener when B's bind() fails (EADDRINUSE)" },
+        { FC_LISTEN, 0, EADDRINUSE, "lab04_second_listener when A's listen() fails (EADDRINUSE)" },
+        { FC_SOCKET, 1, EMFILE, "lab04_second_listener when B's socket() fails (EMFILE)" },
+        { FC_SETSOCKOPT, 0, ENOMEM, "lab04_second_listener when A's setsockopt() fails (ENOMEM)" },
+        { FC_GETSOCKNAME, 0, ENOBUFS, "lab04_second_listener when getsockname() on A fails (ENOBUFS)" },
     };
     for (size_t i = 0; i < sizeof failing / sizeof failing[0]; i++) {
         before = tl_open_fd_count();
         fds[0] = fds[1] = -1;
-        fault_fail(failing[i].call, failing[i].after, EADDRINUSE);
+        fault_fail(failing[i].call, failing[i].after, failing[i].err);
         verdict = lab04_second_listener(tl_sa(&free_addr), tl_sa_len(&free_addr), fds);
         err = errno;
         fault_clear();
         leaked = tl_open_fd_count() - before;
-        tl_require_failure(verdict, err, EADDRINUSE, failing[i].what);
+        tl_require_failure(verdict, err, failing[i].err, failing[i].what);
         ck_assert_msg(leaked == 0, "%s: %d descriptor(s) left open", failing[i].what, leaked);
     }
 }
