@@ -217,7 +217,15 @@ int __wrap_connect(int fd, const struct sockaddr *addr, socklen_t len)
 int __real_close(int fd);
 int __wrap_close(int fd)
 {
-    return (int)noted(FC_CLOSE, fd, 0, 0, must_fail(FC_CLOSE) ? -1 : __real_close(fd));
+    if (must_fail(FC_CLOSE)) {
+        /* As on Linux, a close() that reports an error (EIO, EINTR) has
+         * released the descriptor all the same. */
+        int err = errno;
+        __real_close(fd);
+        errno = err;
+        return (int)noted(FC_CLOSE, fd, 0, 0, -1);
+    }
+    return (int)noted(FC_CLOSE, fd, 0, 0, __real_close(fd));
 }
 
 int __real_shutdown(int fd, int how);

@@ -50,8 +50,10 @@ enum fault_call {
 
 /*
  * The call fails with -1 and errno err, once, after `after` more calls
- * that go through (0: the next call fails). Nothing else happens: a
- * failed close() does not close, a failed read() reads nothing.
+ * that go through (0: the next call fails). Nothing else happens: a failed
+ * read() reads nothing, a failed bind() binds nothing; but a failed close()
+ * has released the descriptor, as close() does on Linux whatever it
+ * reports.
  */
 void fault_fail(enum fault_call call, int after, int err);
 

@@ -20,6 +20,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "faults.h"
 #include "lab.h"
 #include "testlib.h"
 
@@ -257,6 +258,30 @@ static void test_tuple_errors(void)
     ck_assert_msg(unconnected != -1, "harness: socket: %s", sl_errno_name(errno));
     int result = lab01_five_tuple(unconnected, &got);
     tl_require_failure(result, errno, ENOTCONN, "lab01_five_tuple on a socket that is not connected");
+
+    /* Each call the step makes, failing (made to by the test): -1 with that
+     * call's errno, never a tuple half filled in. */
+    struct sockaddr_storage server;
+    int listener = tl_listener(AF_INET, &server);
+    int client = tl_connect(&server);
+    static const struct {
+        enum fault_call call;
+        int err;
+        const char *what;
+    } failing[] = {
+        { FC_GETSOCKOPT, ENOBUFS, "lab01_five_tuple when getsockopt(SO_PROTOCOL) fails (ENOBUFS)" },
+        { FC_GETSOCKNAME, ENOBUFS, "lab01_five_tuple when getsockname() fails (ENOBUFS)" },
+        { FC_GETPEERNAME, ENOBUFS, "lab01_five_tuple when getpeername() fails (ENOBUFS)" },
+    };
+    for (size_t i = 0; i < sizeof failing / sizeof failing[0]; i++) {
+        fault_fail_always(failing[i].call, failing[i].err);
+        result = lab01_five_tuple(client, &got);
+        int call_err = errno;
+        fault_clear();
+        tl_require_failure(result, call_err, failing[i].err, failing[i].what);
+    }
+    close(client);
+    close(listener);
     result = lab01_five_tuple(-1, &got);
     tl_require_failure(result, errno, EBADF, "lab01_five_tuple(-1)");
     close(unconnected);
@@ -537,6 +562,18 @@ static void test_many_all_or_nothing(void)
                   "lab01_connect_many failed at the 4th connection but left %d descriptor(s) open: "
                   "close the ones already made",
                   after - before);
+
+    /* The same, with every close() of the clean-up reporting EIO: the error
+     * to return is still the one of the connection that failed. */
+    limit_fd_room(3, &saved);
+    fault_fail_always(FC_CLOSE, EIO);
+    result = lab01_connect_many(tl_sa(&server), tl_sa_len(&server), fds, 5);
+    err = errno;
+    fault_clear();
+    restore_fd_limit(&saved);
+    tl_require_failure(result, err, EMFILE,
+                       "lab01_connect_many(n = 5) with room for 3 descriptors, when each close() reports EIO "
+                       "(save errno before closing, restore it after)");
 
     /* No connection at all to make is a mistake of the caller's. */
     for (int n = 0; n >= -1; n--) {
