@@ -56,7 +56,8 @@ enum lab04_side {
  *   1. close() the first side's descriptor: its kernel sends a FIN;
  *   2. on the other side, read() until it returns 0 (end-of-file: the FIN
  *      has arrived), throwing away whatever data comes before it, for at
- *      most LAB04_EOF_TIMEOUT_MS in all;
+ *      most LAB04_EOF_TIMEOUT_MS in all, waiting before each read() with
+ *      poll() (sl_wait_readable() does) for what is left of that time;
  *   3. close() the other side.
  * Reading everything matters: close() on a socket with unread data sends a
  * reset (RST) instead of a FIN, and then no TIME_WAIT is left anywhere.
@@ -86,7 +87,9 @@ int lab04_find_time_wait(const struct sockaddr *local, const struct sockaddr *re
  * Step 2 (b). After a connection between server (the server's end: its
  * address and port) and client (the client's end) has closed: which end
  * holds a TIME_WAIT socket? The server's TIME_WAIT socket has the server's
- * end as its local end; the client's has the client's end.
+ * end as its local end; the client's has the client's end. Look each one
+ * up with lab04_find_time_wait(), which reads the kernel's table with
+ * sl_diag_list().
  *
  * Returns LAB04_SERVER, LAB04_CLIENT, both ORed together (after a rare
  * simultaneous close), or LAB04_NOBODY (0); -1 with errno set when the table
