@@ -33,18 +33,28 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
-#include <grp.h>
 #include <unistd.h>
+
+#include "faults.h"
 
 #include "lab.h"
 #include "testlib.h"
@@ -592,6 +602,186 @@ static void limit_fd_room(int room, struct rlimit *saved)
     ck_assert_msg(sj_setrlimit(RLIMIT_NOFILE, &lower) == 0, "harness: setrlimit: %s", sl_errno_name(errno));
 }
 
+/*
+ * Which descriptor numbers are open (the table this process shares with
+ * the subject). A failed call must leave the same ones open: close what it
+ * opened, and close nothing it did not open.
+ */
+struct open_fds {
+    bool open[1024];
+};
+
+static void snapshot_fds(struct open_fds *s)
+{
+    for (int fd = 0; fd < 1024; fd++)
+        s->open[fd] = tl_fd_is_open(fd);
+}
+
+/*
+ * Fail unless a call failed the contract's way: -1, errno `want`, and the
+ * same descriptors open as in *before (taken just before the call).
+ */
+static void require_clean_failure(int result, int err, int want, const struct open_fds *before, const char *call)
+{
+    struct open_fds after;
+
+    snapshot_fds(&after);
+    if (result >= 0 && result < 1024 && !before->open[result])
+        close(result);
+    require_failure(result, err, want, call);
+    for (int fd = 0; fd < 1024; fd++) {
+        if (after.open[fd] && !before->open[fd])
+            fail_test("%s failed as it should, but left descriptor %d open: close every descriptor the function "
+                      "opened before returning -1", call, fd);
+        if (!after.open[fd] && before->open[fd])
+            fail_test("%s closed descriptor %d, which it had not opened (a wrong index or an uninitialised "
+                      "variable passed to close()?)", call, fd);
+    }
+}
+
+/* Fail unless a call that must succeed returned exactly `want` (0, say, not just "not -1"). */
+static void require_exactly(long result, int err, long want, const char *call)
+{
+    require_success((int)result, err, call);
+    if (result != want)
+        fail_test("%s returned %ld; on success it returns %ld", call, result, want);
+}
+
+/*
+ * Process pid as /proc/PID/stat has it: its state letter ('Z' a zombie,
+ * 'T' stopped, 0 no such process) and, for a zombie, the status its parent
+ * would get from waitpid() (the 52nd field, exit_code). The test cannot
+ * waitpid() the student's workers (they are the subject's children): this
+ * is how it learns how a worker ended.
+ */
+static char process_status(pid_t pid, int *wait_status)
+{
+    char path[64], buf[2048];
+    FILE *f;
+    size_t n;
+
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    f = fopen(path, "r");
+    if (f == NULL)
+        return 0;
+    n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    char *p = strrchr(buf, ')');
+    if (p == NULL)
+        return 0;
+    char state = p[2];
+    /* After ") " come fields 3, 4, ...: skip to field 52. */
+    p += 2;
+    for (int field = 3; field < 52 && p != NULL; field++) {
+        p = strchr(p, ' ');
+        if (p != NULL)
+            p++;
+    }
+    *wait_status = p != NULL ? atoi(p) : -1;
+    return state;
+}
+
+/*
+ * Wait (at most timeout_ms) for process pid to end. Returns its wait status
+ * once it is a zombie; -1 when it is still running at the deadline; -2 when
+ * it is gone (someone reaped it).
+ */
+static int await_end(pid_t pid, int timeout_ms)
+{
+    long long deadline = sl_now_ms() + timeout_ms;
+
+    for (;;) {
+        int status = -1;
+        char state = process_status(pid, &status);
+        if (state == 0)
+            return -2;
+        if (state == 'Z')
+            return status;
+        if (sl_now_ms() >= deadline)
+            return -1;
+        poll(NULL, 0, 2);
+    }
+}
+
+/* How a process ended, for messages: "exit status 2", "signal 13 (SIGPIPE)". */
+static const char *describe_status(int status)
+{
+    static char text[64];
+
+    if (WIFEXITED(status))
+        snprintf(text, sizeof text, "exit status %d", WEXITSTATUS(status));
+    else if (WIFSIGNALED(status))
+        snprintf(text, sizeof text, "signal %d (%s)", WTERMSIG(status), strsignal(WTERMSIG(status)));
+    else
+        snprintf(text, sizeof text, "wait status %#x", status);
+    return text;
+}
+
+/* Poll until process pid is in state `want` ('T', say), for at most WAIT_MS. */
+static bool await_state(pid_t pid, char want)
+{
+    long long deadline = sl_now_ms() + WAIT_MS;
+    int status;
+
+    while (process_status(pid, &status) != want) {
+        if (sl_now_ms() >= deadline)
+            return false;
+        poll(NULL, 0, 1);
+    }
+    return true;
+}
+
+/*
+ * The student's calls since the last fault_clear(), in order (faults.h).
+ * What it says is evidence of a mistake, never the reason a test passes:
+ * the student's process could write it.
+ */
+struct call_log {
+    struct fault_record r[FAULT_LOG_MAX];
+    int n;
+};
+
+static void read_call_log(struct call_log *log)
+{
+    log->n = fault_log(log->r, FAULT_LOG_MAX);
+    if (log->n > FAULT_LOG_MAX)
+        log->n = FAULT_LOG_MAX;
+}
+
+/* The index of the first record of `call` on fd by pid (pid 0: any) at or after `from`, or -1. */
+static int find_call(const struct call_log *log, int from, enum fault_call call, int pid, int fd)
+{
+    for (int i = from; i < log->n; i++)
+        if (log->r[i].call == call && (pid == 0 || log->r[i].pid == pid) && log->r[i].fd == fd)
+            return i;
+    return -1;
+}
+
+/*
+ * The order the kernel cannot show (FACTS: a socket that sets SO_REUSEPORT
+ * after its own bind() still lets others join it): on descriptor fd the
+ * student's code set SO_REUSEPORT, and only then called bind().
+ */
+static void require_option_before_bind(int fd, const char *function)
+{
+    struct call_log log;
+    int option = -1;
+
+    read_call_log(&log);
+    int bind_at = find_call(&log, 0, FC_BIND, 0, fd);
+    for (int i = 0; i < log.n; i++)
+        if (log.r[i].call == FC_SETSOCKOPT && log.r[i].fd == fd && log.r[i].a == SOL_SOCKET &&
+            log.r[i].b == SO_REUSEPORT && log.r[i].result == 0) {
+            option = i;
+            break;
+        }
+    if (bind_at != -1 && (option == -1 || option > bind_at))
+        fail_test("%s called bind() on its socket (descriptor %d) %s: SO_REUSEPORT must be on BEFORE bind(), which "
+                  "is where the kernel decides whether the port may be shared", function, fd,
+                  option == -1 ? "without setting SO_REUSEPORT first" : "before setsockopt(SO_REUSEPORT)");
+}
+
 /* ------------------------------------------------------------------ */
 /* Step 1: One listener that can share its port                         */
 /* ------------------------------------------------------------------ */
@@ -685,6 +875,75 @@ static void test_refused_without_option(void)
             fail_test("a failed lab05_reuseport_listener left %d descriptor(s) open", after - before);
         close(holder);
     }
+}
+
+/*
+ * The backlog is the caller's, the option comes before bind() on 127.0.0.2
+ * too, and every call that can fail is made to fail once: -1, that call's
+ * errno, and nothing left open.
+ */
+static void test_listener_errors(void)
+{
+    struct sockaddr_storage addr;
+    struct open_fds before;
+    struct rlimit saved;
+
+    /* Another loopback address, and a backlog that is not LAB05_BACKLOG. */
+    address("127.0.0.2", 0, &addr);
+    fault_clear();
+    int fd = lab05_reuseport_listener(sa(&addr), sa_len(&addr), 5);
+    require_success(fd, errno, "lab05_reuseport_listener(127.0.0.2:0, backlog 5)");
+    struct sl_diag_socket k = tl_kernel_view(fd, "the socket lab05_reuseport_listener returned");
+    if (k.state != SL_LISTEN)
+        fail_test("the kernel lists the socket on 127.0.0.2 in state %s, not LISTEN", sl_state_linux_name(k.state));
+    if (k.wqueue != 5)
+        fail_test("lab05_reuseport_listener(backlog = 5): the kernel lists a backlog of %u; pass the backlog you are "
+                  "given to listen()", k.wqueue);
+    if (k.local.ss_family != AF_INET || ((struct sockaddr_in *)&k.local)->sin_addr.s_addr != htonl(INADDR_LOOPBACK + 1))
+        fail_test("the listener is on %s; it was asked for 127.0.0.2", tl_str(&k.local, 0));
+    require_option_before_bind(fd, "lab05_reuseport_listener");
+    close(fd);
+
+    /* socket() fails: no descriptor left to take (RLIMIT_NOFILE). */
+    address("127.0.0.1", 0, &addr);
+    snapshot_fds(&before);
+    limit_fd_room(0, &saved);
+    int result = lab05_reuseport_listener(sa(&addr), sa_len(&addr), LAB05_BACKLOG);
+    int err = errno;
+    ck_assert_msg(sj_setrlimit(RLIMIT_NOFILE, &saved) == 0, "harness: setrlimit: %s", sl_errno_name(errno));
+    require_clean_failure(result, err, EMFILE, &before, "lab05_reuseport_listener when socket() fails (EMFILE)");
+
+    /* setsockopt() fails, as on a kernel without SO_REUSEPORT (before 3.9). */
+    snapshot_fds(&before);
+    fault_fail(FC_SETSOCKOPT, 0, ENOPROTOOPT);
+    result = lab05_reuseport_listener(sa(&addr), sa_len(&addr), LAB05_BACKLOG);
+    err = errno;
+    fault_clear();
+    require_clean_failure(result, err, ENOPROTOOPT, &before,
+                          "lab05_reuseport_listener when setsockopt(SO_REUSEPORT) fails (ENOPROTOOPT)");
+
+    /* bind() fails: an address this machine does not have (TEST-NET-1),
+     * where the kernel says so (unless the machine allows non-local binds). */
+    struct sockaddr_storage foreign;
+    address("192.0.2.1", 0, &foreign);
+    int probe = socket(AF_INET, SOCK_STREAM, 0);
+    ck_assert_msg(probe != -1, "harness: socket: %s", sl_errno_name(errno));
+    bool nonlocal_refused = bind(probe, sa(&foreign), sa_len(&foreign)) == -1 && errno == EADDRNOTAVAIL;
+    close(probe);
+    if (nonlocal_refused) {
+        snapshot_fds(&before);
+        result = lab05_reuseport_listener(sa(&foreign), sa_len(&foreign), LAB05_BACKLOG);
+        require_clean_failure(result, errno, EADDRNOTAVAIL, &before,
+                              "lab05_reuseport_listener(192.0.2.1:0), an address this machine does not have");
+    }
+
+    /* listen() fails (FACTS: listen() checks the port again; EADDRINUSE). */
+    snapshot_fds(&before);
+    fault_fail(FC_LISTEN, 0, EADDRINUSE);
+    result = lab05_reuseport_listener(sa(&addr), sa_len(&addr), LAB05_BACKLOG);
+    err = errno;
+    fault_clear();
+    require_clean_failure(result, err, EADDRINUSE, &before, "lab05_reuseport_listener when listen() fails (EADDRINUSE)");
 }
 
 /* ------------------------------------------------------------------ */
@@ -835,6 +1094,81 @@ static void test_specific_beats_wildcard(void)
     close(fds[1]);
 }
 
+/* lab05_listener_pair fails at `what`: -1 with errno `want`, and nothing left open. */
+static void require_pair_failure(enum fault_call call, int after, int want, const char *what)
+{
+    struct sockaddr_storage addr;
+    struct open_fds before;
+    char text[200];
+    int fds[2] = { -1, -1 };
+
+    address("127.0.0.1", 0, &addr);
+    snapshot_fds(&before);
+    fault_fail(call, after, want);
+    int result = lab05_listener_pair(sa(&addr), sa_len(&addr), fds);
+    int err = errno;
+    fault_clear();
+    if (result != -1)
+        for (int i = 0; i < 2; i++)
+            if (fds[i] >= 0 && fds[i] < 1024 && !before.open[fds[i]])
+                close(fds[i]);
+    snprintf(text, sizeof text, "lab05_listener_pair when %s fails (%s)", what, sl_errno_name(want));
+    require_clean_failure(result, err, want, &before, text);
+}
+
+static void test_pair_errors(void)
+{
+    int fds[2] = { -1, -1 };
+    struct sockaddr_storage addr;
+
+    /* A process normally has descriptors 0, 1 and 2 open: a socket is never 0 here. */
+    if (!tl_fd_is_open(0))
+        ck_assert_msg(open("/dev/null", O_RDONLY) == 0, "harness: cannot open /dev/null as descriptor 0");
+
+    /* Success is 0 exactly, on another loopback address too. */
+    address("127.0.0.2", 0, &addr);
+    int result = lab05_listener_pair(sa(&addr), sa_len(&addr), fds);
+    require_exactly(result, errno, 0, "lab05_listener_pair(127.0.0.2:0)");
+    struct sl_diag_socket first = tl_kernel_view(fds[0], "fds[0]");
+    struct sl_diag_socket second = tl_kernel_view(fds[1], "fds[1]");
+    if (!sl_addr_equal(sa(&first.local), sa(&second.local)) ||
+        ((struct sockaddr_in *)&first.local)->sin_addr.s_addr != htonl(INADDR_LOOPBACK + 1))
+        fail_test("lab05_listener_pair(127.0.0.2:0) put its listeners on %s and %s; both belong on 127.0.0.2 and the "
+                  "port the first one got", tl_str(&first.local, 0), tl_str(&second.local, 1));
+    close(fds[0]);
+    close(fds[1]);
+
+    /* Each call between the first listener and the second fails once. */
+    require_pair_failure(FC_GETSOCKNAME, 0, ENOBUFS, "getsockname() on the first listener");
+    require_pair_failure(FC_BIND, 1, EADDRINUSE, "the second listener's bind()");
+    require_pair_failure(FC_LISTEN, 1, EADDRINUSE, "the second listener's listen()");
+}
+
+static void test_pair_ipv6(void)
+{
+    int fds[2] = { -1, -1 };
+    struct sockaddr_storage addr;
+    struct sl_diag_socket listening[4];
+
+    if (!tl_ipv6_available())
+        grade_skip("this machine cannot bind a TCP socket to ::1");
+    /* The second listener goes on the address getsockname() returned: a
+     * sockaddr_in6 of 28 bytes, not a sockaddr_in. */
+    address("::1", 0, &addr);
+    int result = lab05_listener_pair(sa(&addr), sa_len(&addr), fds);
+    require_exactly(result, errno, 0, "lab05_listener_pair([::1]:0)");
+    struct sl_diag_socket first = tl_kernel_view(fds[0], "fds[0]");
+    struct sl_diag_socket second = tl_kernel_view(fds[1], "fds[1]");
+    if (first.family != AF_INET6 || !sl_addr_equal(sa(&first.local), sa(&second.local)))
+        fail_test("lab05_listener_pair([::1]:0) put its listeners on %s and %s; both belong on the same [::1] port",
+                  tl_str(&first.local, 0), tl_str(&second.local, 1));
+    int n = listeners_on(&first.local, listening, 4);
+    if (n != 2)
+        fail_test("the kernel lists %d LISTEN sockets on %s, expected 2", n, tl_str(&first.local, 0));
+    close(fds[0]);
+    close(fds[1]);
+}
+
 /* ------------------------------------------------------------------ */
 /* Step 3: The group in the kernel's table                              */
 /* ------------------------------------------------------------------ */
@@ -944,6 +1278,121 @@ static void test_count_more_than_max(void)
     close_all(group, 3);
 }
 
+static void test_count_errors(void)
+{
+    struct sockaddr_storage wildcard, specific;
+    int group[2];
+    uint64_t inodes[4];
+
+    /* Two listeners on 0.0.0.0:P and one on 127.0.0.1:P: each address
+     * counts its own only. */
+    group[0] = harness_on_new_port("0.0.0.0", WITH_REUSEPORT, true, &wildcard);
+    group[1] = harness_socket(&wildcard, WITH_REUSEPORT, true);
+    ck_assert_msg(group[1] != -1, "harness: a second listener on %s: %s", tl_str(&wildcard, 0), sl_errno_name(errno));
+    specific = wildcard;
+    ((struct sockaddr_in *)&specific)->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int alone = harness_socket(&specific, WITH_REUSEPORT, true);
+    ck_assert_msg(alone != -1, "harness: a listener on %s: %s", tl_str(&specific, 0), sl_errno_name(errno));
+    require_count(&wildcard, group, 2, "two on 0.0.0.0 and one on 127.0.0.1, same port");
+    require_count(&specific, &alone, 1, "two on 0.0.0.0 and one on 127.0.0.1, same port");
+
+    /* The kernel's table cannot be read: -1 and that errno, not a count of 0. */
+    fault_fail(FC_DIAG_LIST, 0, ENOBUFS);
+    int got = lab05_count_listeners(sa(&wildcard), inodes, 4);
+    int err = errno;
+    fault_clear();
+    if (got != -1)
+        fail_test("lab05_count_listeners returned %d when sl_diag_list() failed (ENOBUFS); it should return -1 with "
+                  "sl_diag_list()'s errno: a table that cannot be read is not an empty one", got);
+    require_failure(got, err, ENOBUFS, "lab05_count_listeners when sl_diag_list() fails");
+
+    close(alone);
+    close_all(group, 2);
+}
+
+/*
+ * In the subject: fill the stack below this frame with a[0]'s 8 bytes, as
+ * an earlier call may have left it. Memory the student's function reads
+ * without having written it (an entry sl_diag_list() did not fill) then
+ * holds copies of a listener's address instead of zeros.
+ */
+static long __attribute__((noinline)) run_paint_stack(const union sj_value *a)
+{
+    volatile uint64_t area[8192];
+    uint64_t pattern;
+
+    memcpy(&pattern, a[0].p, sizeof pattern);
+    for (size_t i = 0; i < sizeof area / sizeof area[0]; i++)
+        area[i] = pattern;
+    return (long)(area[0] & 0);
+}
+
+/* How many AF_INET TCP sockets in LISTEN the kernel lists on port (any address). */
+static int listeners_on_port(uint16_t port)
+{
+    static struct sl_diag_socket all[256];
+    struct sl_diag_filter filter = { .family = AF_INET, .states = SL_DIAG_STATE(TCP_LISTEN), .local_port = port };
+    int n = sl_diag_list(&filter, all, 256);
+
+    ck_assert_msg(n != -1, "harness: cannot read the kernel's socket table: %s", sl_errno_name(errno));
+    return n;
+}
+
+/* count_listeners(addr) with the subject's stack painted first: exactly want, naming exactly fds[0..want-1]. */
+static void require_count_painted(const struct sockaddr_storage *addr, const int *fds, int want, const char *situation)
+{
+    uint64_t inodes[64];
+    uint64_t pattern;
+
+    /* The first 8 bytes of addr as a sockaddr_in: family, port, address. */
+    memcpy(&pattern, addr, sizeof pattern);
+    sj_call("the harness's stack filler", run_paint_stack, 1, SJ_IN(&pattern, sizeof pattern));
+    int got = lab05_count_listeners(sa(addr), inodes, 64);
+    require_success(got, errno, "lab05_count_listeners(max = 64)");
+    if (got != want)
+        fail_test("lab05_count_listeners(%s) says %d; the kernel lists %d LISTEN sockets there (%s)%s", tl_str(addr, 0),
+                  got, want, situation,
+                  got > want ? ": did it count entries of its array that sl_diag_list() did not fill?"
+                             : ": is the array it gives sl_diag_list() big enough for 64, and is every entry read?");
+    for (int i = 0; i < want; i++) {
+        bool named = false;
+        for (int j = 0; j < want; j++)
+            named |= inodes[j] == kit_socket_inode(fds[i]);
+        if (!named)
+            fail_test("lab05_count_listeners(%s) does not name the inode %llu of a listener there (%s)",
+                      tl_str(addr, 0), (unsigned long long)kit_socket_inode(fds[i]), situation);
+    }
+}
+
+static void test_count_full_table(void)
+{
+    enum { MANY = 64 };
+    struct sockaddr_storage addr;
+    int group[MANY];
+
+    /* 64 listeners on 127.0.0.3:P, and nothing else on port P (a grader
+     * next door might take P on another address: then try another port). */
+    for (int attempt = 0;; attempt++) {
+        group[0] = harness_on_new_port("127.0.0.3", WITH_REUSEPORT, true, &addr);
+        for (int i = 1; i < MANY; i++) {
+            group[i] = harness_socket(&addr, WITH_REUSEPORT, true);
+            ck_assert_msg(group[i] != -1, "harness: listener %d on %s: %s", i + 1, tl_str(&addr, 0),
+                          sl_errno_name(errno));
+        }
+        if (listeners_on_port(sl_addr_port(sa(&addr))) == MANY)
+            break;
+        close_all(group, MANY);
+        ck_assert_msg(attempt < 3, "harness: port %u keeps getting other listeners", sl_addr_port(sa(&addr)));
+    }
+    require_count_painted(&addr, group, MANY, "64 listeners of one group");
+
+    /* 63: the last entry of a 64-entry array is not filled. */
+    close(group[MANY - 1]);
+    require_count_painted(&addr, group, MANY - 1, "63 listeners of one group");
+
+    close_all(group, MANY - 1);
+}
+
 /* ------------------------------------------------------------------ */
 /* Step 4: A member that never listens                                  */
 /* ------------------------------------------------------------------ */
@@ -1032,6 +1481,53 @@ static void test_reserve_gets_nothing(void)
     close_all(clients, QUEUED);
     close(listener);
     close(fd);
+}
+
+static void test_reserve_errors(void)
+{
+    struct sockaddr_storage addr;
+    struct open_fds before;
+    struct rlimit saved;
+    struct sl_diag_socket listening[2];
+
+    /* On 127.0.0.2, with the option set before bind(), and no listen(). */
+    address("127.0.0.2", 0, &addr);
+    fault_clear();
+    int fd = lab05_reserve_port(sa(&addr), sa_len(&addr));
+    require_success(fd, errno, "lab05_reserve_port(127.0.0.2:0)");
+    addr = bound_address(fd);
+    if (((struct sockaddr_in *)&addr)->sin_addr.s_addr != htonl(INADDR_LOOPBACK + 1) || sl_addr_port(sa(&addr)) == 0)
+        fail_test("lab05_reserve_port(127.0.0.2:0) returned a socket bound to %s", tl_str(&addr, 0));
+    if (option_on(fd, SO_ACCEPTCONN) || listeners_on(&addr, listening, 2) != 0)
+        fail_test("the socket lab05_reserve_port returned is listening: it must only be bound");
+    require_option_before_bind(fd, "lab05_reserve_port");
+    close(fd);
+
+    /* socket() fails: no descriptor left to take. */
+    address("127.0.0.1", 0, &addr);
+    snapshot_fds(&before);
+    limit_fd_room(0, &saved);
+    int result = lab05_reserve_port(sa(&addr), sa_len(&addr));
+    int err = errno;
+    ck_assert_msg(sj_setrlimit(RLIMIT_NOFILE, &saved) == 0, "harness: setrlimit: %s", sl_errno_name(errno));
+    require_clean_failure(result, err, EMFILE, &before, "lab05_reserve_port when socket() fails (EMFILE)");
+
+    /* setsockopt() fails, as on a kernel without SO_REUSEPORT. */
+    snapshot_fds(&before);
+    fault_fail(FC_SETSOCKOPT, 0, ENOPROTOOPT);
+    result = lab05_reserve_port(sa(&addr), sa_len(&addr));
+    err = errno;
+    fault_clear();
+    require_clean_failure(result, err, ENOPROTOOPT, &before,
+                          "lab05_reserve_port when setsockopt(SO_REUSEPORT) fails (ENOPROTOOPT)");
+
+    /* bind() fails: the port is held by a listener without SO_REUSEPORT. */
+    int holder = harness_on_new_port("127.0.0.1", PLAIN, true, &addr);
+    snapshot_fds(&before);
+    result = lab05_reserve_port(sa(&addr), sa_len(&addr));
+    require_clean_failure(result, errno, EADDRINUSE, &before,
+                          "lab05_reserve_port on a port a listener without SO_REUSEPORT holds");
+    close(holder);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1178,6 +1674,479 @@ static void test_workers_process_group(void)
     close(reserved);
 }
 
+/*
+ * Connect to addr and require one worker's answer, exactly, from a worker
+ * of pool (worker `expect`, or any when -1); `situation` says what came
+ * before, for the message. When no answer comes, say how worker `expect`
+ * (or worker 0) ended, if it did.
+ */
+static void require_answer(const struct sockaddr_storage *addr, const struct lab05_pool *pool, int expect,
+                           const char *situation)
+{
+    char answer[128], expected[128];
+    int number = -1, pid = -1;
+    int client = kit_connect_to(sa(addr));
+
+    if (client != -1) {
+        read_answer(client, answer, sizeof answer, sl_now_ms() + WAIT_MS);
+        close(client);
+    } else {
+        answer[0] = '\0';
+    }
+    if (answer[0] == '\0') {
+        pid_t w = pool->pids[expect < 0 ? 0 : expect];
+        int status = -1;
+        char state = process_status(w, &status);
+        if (state == 'Z')
+            fail_test("%s, worker %d (pid %d) ended (%s) and the next client got no answer", situation,
+                      expect < 0 ? 0 : expect, (int)w, describe_status(status));
+        fail_test("%s, a client got no answer within %d ms (%s)", situation, WAIT_MS,
+                  client == -1 ? "its connection was refused" : "nothing came");
+    }
+    if (sscanf(answer, "worker %d pid %d", &number, &pid) != 2 || number < 0 || number >= pool->nworkers ||
+        (expect >= 0 && number != expect))
+        fail_test("%s, a client got \"%.60s\", expected the line of worker %d", situation, answer,
+                  expect < 0 ? 0 : expect);
+    snprintf(expected, sizeof expected, LAB05_ANSWER_FORMAT, number, (int)pool->pids[number]);
+    if (strcmp(answer, expected) != 0)
+        fail_test("%s, a client got \"%.60s\", expected exactly \"%s\" and then end-of-file", situation, answer,
+                  expected);
+}
+
+/* n = 1 and n = LAB05_MAX_WORKERS are both in range; each listener has backlog LAB05_BACKLOG. */
+static void test_workers_one_and_max(void)
+{
+    static const int counts[] = { 1, LAB05_MAX_WORKERS };
+    struct sl_diag_socket listening[LAB05_MAX_WORKERS];
+
+    for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++) {
+        struct sockaddr_storage addr;
+        struct lab05_pool pool;
+        char call[64];
+        int n = counts[c];
+        int reserved = reserve_for_workers(&addr);
+
+        memset(&pool, 0, sizeof pool);
+        snprintf(call, sizeof call, "lab05_start_workers(n = %d)", n);
+        int result = lab05_start_workers(sa(&addr), sa_len(&addr), n, &pool);
+        require_exactly(result, errno, 0, call);
+        require_pool(&pool, n);
+        require_worker_listeners(&addr, n, listening);
+        for (int i = 0; i < n; i++)
+            if (listening[i].wqueue != LAB05_BACKLOG)
+                fail_test("%s: a worker's listener on %s has a backlog of %u; every listener of the lab passes "
+                          "LAB05_BACKLOG (%d) to listen()", call, tl_str(&addr, 0), listening[i].wqueue, LAB05_BACKLOG);
+        if (n == 1)
+            require_answer(&addr, &pool, 0, "with one worker");
+        end_student_processes();
+        close(reserved);
+    }
+}
+
+/*
+ * In this process (the judge; the children run no Check code): with
+ * RLIMIT_NPROC soft limit `limit`, how many of up to `most` forks work?
+ * The limit counts the user's processes, which the subject shares, so the
+ * subject with the same limit can fork as many. The children are ended and
+ * reaped before this returns.
+ */
+static int forks_allowed(rlim_t limit, int most)
+{
+    struct rlimit saved, lower;
+    pid_t kids[16];
+    int n = 0;
+
+    ck_assert_msg(getrlimit(RLIMIT_NPROC, &saved) == 0, "harness: getrlimit: %s", sl_errno_name(errno));
+    lower = saved;
+    lower.rlim_cur = limit;
+    ck_assert_msg(setrlimit(RLIMIT_NPROC, &lower) == 0, "harness: setrlimit: %s", sl_errno_name(errno));
+    while (n < most && n < 16) {
+        pid_t pid = fork();
+        if (pid == -1)
+            break;
+        if (pid == 0)
+            for (;;)
+                pause();
+        kids[n++] = pid;
+    }
+    ck_assert_msg(setrlimit(RLIMIT_NPROC, &saved) == 0, "harness: setrlimit: %s", sl_errno_name(errno));
+    for (int i = 0; i < n; i++)
+        kill(kids[i], SIGKILL);
+    for (int i = 0; i < n; i++)
+        while (waitpid(kids[i], NULL, 0) == -1 && errno == EINTR)
+            continue;
+    return n;
+}
+
+/* How many tasks (threads included) run with real uid `uid`: what RLIMIT_NPROC counts. */
+static int tasks_of_user(uid_t uid)
+{
+    DIR *proc = opendir("/proc");
+    struct dirent *e;
+    int count = 0;
+
+    ck_assert_msg(proc != NULL, "harness: cannot read /proc");
+    while ((e = readdir(proc)) != NULL) {
+        char path[300], line[256];
+        unsigned real = 0;
+        int threads = 0, found = 0;
+        FILE *f;
+
+        if (e->d_name[0] < '1' || e->d_name[0] > '9')
+            continue;
+        snprintf(path, sizeof path, "/proc/%s/status", e->d_name);
+        f = fopen(path, "r");
+        if (f == NULL)
+            continue;
+        while (fgets(line, sizeof line, f) != NULL) {
+            found += sscanf(line, "Uid: %u", &real) == 1;
+            found += sscanf(line, "Threads: %d", &threads) == 1;
+        }
+        fclose(f);
+        if (found == 2 && real == uid)
+            count += threads;
+    }
+    closedir(proc);
+    return count;
+}
+
+/*
+ * Let the subject fork exactly `forks` more processes (RLIMIT_NPROC); false
+ * when that cannot be arranged (an ordinary user's other processes keep
+ * coming and going).
+ */
+static bool limit_forks(int forks, const struct rlimit *saved)
+{
+    struct rlimit lower = *saved;
+    rlim_t base = (rlim_t)tasks_of_user(getuid());
+
+    for (int attempt = 0; attempt < 3; attempt++) {
+        lower.rlim_cur = base + (rlim_t)forks;
+        if (lower.rlim_cur > saved->rlim_max)
+            return false;
+        int done = forks_allowed(lower.rlim_cur, forks + 2);
+        if (done == forks) {
+            ck_assert_msg(sj_setrlimit(RLIMIT_NPROC, &lower) == 0, "harness: setrlimit: %s", sl_errno_name(errno));
+            return true;
+        }
+        /* Other processes of this user came or went: count again. */
+        base = base + (rlim_t)forks - (rlim_t)done;
+    }
+    return false;
+}
+
+/* After a failed lab05_start_workers: no process of it left, alive or a zombie, and no listener on addr. */
+static void require_nothing_started(const struct sockaddr_storage *addr, const char *call)
+{
+    pid_t left[8];
+    struct sl_diag_socket listening[LAB05_MAX_WORKERS];
+
+    int n = children_of(sj_subject_pid(), left, 8);
+    if (n != 0) {
+        char state = tl_process_state(left[0]);
+        fail_test("%s returned -1 but left %d process(es) behind (pid %d, %s): on failure end the workers already "
+                  "started and waitpid() them before returning", call, n, (int)left[0],
+                  state == 'Z' ? "a zombie nobody reaped" : "still running");
+    }
+    if (listeners_on(addr, listening, LAB05_MAX_WORKERS) != 0)
+        fail_test("%s returned -1 but a worker's listener is still on %s", call, tl_str(addr, 0));
+}
+
+static void test_workers_fork_fails(void)
+{
+    struct sockaddr_storage addr;
+    struct lab05_pool pool;
+    struct rlimit saved, none;
+    int reserved = reserve_for_workers(&addr);
+
+    ck_assert_msg(getrlimit(RLIMIT_NPROC, &saved) == 0, "harness: getrlimit: %s", sl_errno_name(errno));
+
+    /* The first fork() fails (RLIMIT_NPROC 0): EAGAIN, and nothing to stop. */
+    none = saved;
+    none.rlim_cur = 0;
+    ck_assert_msg(sj_setrlimit(RLIMIT_NPROC, &none) == 0, "harness: setrlimit: %s", sl_errno_name(errno));
+    memset(&pool, 0, sizeof pool);
+    int result = lab05_start_workers(sa(&addr), sa_len(&addr), 3, &pool);
+    int err = errno;
+    ck_assert_msg(sj_setrlimit(RLIMIT_NPROC, &saved) == 0, "harness: setrlimit: %s", sl_errno_name(errno));
+    if (result != -1)
+        kill_student_processes();
+    require_failure(result, err, EAGAIN, "lab05_start_workers(n = 3) when fork() fails at once (RLIMIT_NPROC)");
+    require_nothing_started(&addr, "lab05_start_workers(n = 3) when fork() fails at once");
+
+    /* Two workers start, the third fork() fails: all or nothing. */
+    if (limit_forks(2, &saved)) {
+        memset(&pool, 0, sizeof pool);
+        result = lab05_start_workers(sa(&addr), sa_len(&addr), 4, &pool);
+        err = errno;
+        ck_assert_msg(sj_setrlimit(RLIMIT_NPROC, &saved) == 0, "harness: setrlimit: %s", sl_errno_name(errno));
+        if (result != -1)
+            kill_student_processes();
+        require_failure(result, err, EAGAIN, "lab05_start_workers(n = 4) when the third fork() fails (RLIMIT_NPROC)");
+        require_nothing_started(&addr, "lab05_start_workers(n = 4) when the third fork() fails");
+    } else {
+        ck_assert_msg(sj_setrlimit(RLIMIT_NPROC, &saved) == 0, "harness: setrlimit: %s", sl_errno_name(errno));
+    }
+    close(reserved);
+}
+
+/* Did process pid call `call` at all (the log since the last fault_clear())? */
+static bool called(const struct call_log *log, enum fault_call call, pid_t pid)
+{
+    for (int i = 0; i < log->n; i++)
+        if (log->r[i].call == call && log->r[i].pid == pid)
+            return true;
+    return false;
+}
+
+/* Worker k of pool must end, by itself, with _exit(1); `because` says why it had to. */
+static void require_exit_1(const struct lab05_pool *pool, int k, const char *because)
+{
+    pid_t pid = pool->pids[k];
+    int status = await_end(pid, WAIT_MS);
+
+    if (status == -1)
+        fail_test("worker %d (pid %d) is still running %d ms after %s: a worker that fails leaves with _exit(1)", k,
+                  (int)pid, WAIT_MS, because);
+    if (status == -2)
+        fail_test("worker %d (pid %d) ended after %s and was reaped already by lab05_start_workers' process", k,
+                  (int)pid, because);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 1)
+        fail_test("worker %d (pid %d) ended with %s after %s; the contract says _exit(1)", k, (int)pid,
+                  describe_status(status), because);
+}
+
+static void test_worker_exits_on_failure(void)
+{
+    struct sockaddr_storage addr;
+    struct lab05_pool pool;
+    struct call_log log;
+    struct rlimit saved;
+
+    /* The port is held by a listener without SO_REUSEPORT: each worker's
+     * own listener fails (EADDRINUSE), and the worker must leave at once. */
+    int holder = harness_on_new_port("127.0.0.1", PLAIN, true, &addr);
+    fault_clear();
+    memset(&pool, 0, sizeof pool);
+    int result = lab05_start_workers(sa(&addr), sa_len(&addr), 2, &pool);
+    require_exactly(result, errno, 0, "lab05_start_workers(n = 2) on a port a plain listener holds");
+    require_pool(&pool, 2);
+    for (int k = 0; k < 2; k++)
+        require_exit_1(&pool, k, "its listener failed (bind: EADDRINUSE)");
+    read_call_log(&log);
+    for (int k = 0; k < 2; k++)
+        if (called(&log, FC_ACCEPT, pool.pids[k]))
+            fail_test("worker %d went on to call accept() after its listener failed (EADDRINUSE): when step 1 "
+                      "returns -1 the worker must _exit(1) at once", k);
+    end_student_processes();
+    close(holder);
+
+    /* accept() fails for good: no descriptor left for the connection (EMFILE). */
+    int reserved = reserve_for_workers(&addr);
+    memset(&pool, 0, sizeof pool);
+    limit_fd_room(1, &saved); /* room for the worker's listener, none for a connection */
+    result = lab05_start_workers(sa(&addr), sa_len(&addr), 1, &pool);
+    int err = errno;
+    ck_assert_msg(sj_setrlimit(RLIMIT_NOFILE, &saved) == 0, "harness: setrlimit: %s", sl_errno_name(errno));
+    require_exactly(result, err, 0, "lab05_start_workers(n = 1)");
+    require_pool(&pool, 1);
+    require_exit_1(&pool, 0, "accept() failed with EMFILE (only EINTR and ECONNABORTED are not fatal)");
+    end_student_processes();
+    close(reserved);
+}
+
+static void test_worker_survives_accept_errors(void)
+{
+    struct sl_diag_socket listening[LAB05_MAX_WORKERS];
+    static const int harmless[] = { EINTR, ECONNABORTED };
+
+    /* accept() fails once with EINTR (a signal), then ECONNABORTED (a
+     * client gave up before it was accepted): the worker goes on. */
+    for (size_t i = 0; i < sizeof harmless / sizeof harmless[0]; i++) {
+        struct sockaddr_storage addr;
+        struct lab05_pool pool;
+        char situation[96];
+        int reserved = reserve_for_workers(&addr);
+
+        fault_clear();
+        fault_fail(FC_ACCEPT, 0, harmless[i]);
+        memset(&pool, 0, sizeof pool);
+        int result = lab05_start_workers(sa(&addr), sa_len(&addr), 1, &pool);
+        require_exactly(result, errno, 0, "lab05_start_workers(n = 1)");
+        require_pool(&pool, 1);
+        snprintf(situation, sizeof situation, "after accept() failed once with %s (not fatal)",
+                 sl_errno_name(harmless[i]));
+        if (wait_for_listeners(&addr, 1, listening, LAB05_MAX_WORKERS) != 1) {
+            int status = -1;
+            if (process_status(pool.pids[0], &status) == 'Z')
+                fail_test("%s, worker 0 ended (%s): only other errors end a worker", situation,
+                          describe_status(status));
+            require_worker_listeners(&addr, 1, listening);
+        }
+        require_answer(&addr, &pool, 0, situation);
+        fault_clear();
+        end_student_processes();
+        close(reserved);
+    }
+
+    /* A client that has gone (it closed, then reset) before the worker
+     * accepted it: send() fails with EPIPE, which would raise SIGPIPE and
+     * kill the worker without MSG_NOSIGNAL. The worker is stopped
+     * (SIGSTOP) until the client is gone, so the order is certain. */
+    struct sockaddr_storage addr, client_addr;
+    struct lab05_pool pool;
+    int reserved = start_and_wait(1, &addr, &pool, listening);
+    pid_t worker = pool.pids[0];
+
+    if (kill(worker, SIGSTOP) != 0 || !await_state(worker, 'T'))
+        fail_test("harness: cannot stop worker 0 (pid %d): %s", (int)worker, sl_errno_name(errno));
+    int client = tl_connect(&addr);
+    client_addr = tl_local_address(client, "the client");
+    ck_assert_msg(shutdown(client, SHUT_WR) == 0, "harness: shutdown: %s", sl_errno_name(errno));
+    if (!tl_await_connection(&addr, &client_addr, SL_DIAG_STATE(TCP_CLOSE_WAIT), WAIT_MS, NULL))
+        fail_test("harness: the queued connection from %s never reached CLOSE_WAIT", tl_str(&client_addr, 0));
+    ck_assert_msg(setsockopt(client, SOL_SOCKET, SO_LINGER, &(struct linger){ 1, 0 }, sizeof(struct linger)) == 0,
+                  "harness: SO_LINGER: %s", sl_errno_name(errno));
+    close(client);
+    tl_await_connection_gone(&addr, &client_addr, WAIT_MS, "the queued connection its client reset");
+    ck_assert_msg(kill(worker, SIGCONT) == 0, "harness: SIGCONT: %s", sl_errno_name(errno));
+    require_answer(&addr, &pool, 0,
+                   "after the worker sent its answer to a client that had gone (send() must use MSG_NOSIGNAL, or "
+                   "SIGPIPE ends the worker)");
+    end_student_processes();
+    close(reserved);
+}
+
+/*
+ * In the subject: a seccomp filter that hands every setpgid(0, ...), the
+ * call a worker makes on itself, to a supervisor (the listener descriptor
+ * returned) before it runs. The parent's setpgid(pid, pgid) runs at once.
+ */
+static long run_supervise_own_setpgid(const union sj_value *a)
+{
+    (void)a;
+#if defined(SECCOMP_FILTER_FLAG_NEW_LISTENER) && defined(SECCOMP_USER_NOTIF_FLAG_CONTINUE) && defined(__NR_setpgid)
+    struct sock_filter code[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_setpgid, 0, 3),
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0]) + 4),
+#else
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])),
+#endif
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog program = { (unsigned short)(sizeof code / sizeof code[0]), code };
+
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+        return -1;
+    return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &program);
+#else
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+/* The supervisor of the workers' own setpgid() calls: a thread of this process (it runs no student code). */
+struct setpgid_hold {
+    int listener;           /* the seccomp listener */
+    pid_t caller_group;     /* the subject's own process group */
+    volatile bool stop;
+    volatile int held;      /* calls held, then let through */
+};
+
+/*
+ * Hold each worker's own setpgid() until the parent has put that worker in
+ * another group than the caller's (or 300 ms have passed), then let it run:
+ * the order a worker that runs late sees, made certain.
+ */
+static void *hold_own_setpgid(void *arg)
+{
+#if defined(SECCOMP_FILTER_FLAG_NEW_LISTENER) && defined(SECCOMP_USER_NOTIF_FLAG_CONTINUE) && defined(__NR_setpgid)
+    struct setpgid_hold *h = arg;
+
+    while (!h->stop) {
+        struct pollfd ready = { h->listener, POLLIN, 0 };
+        struct seccomp_notif request;
+        struct seccomp_notif_resp response;
+
+        if (poll(&ready, 1, 10) != 1)
+            continue;
+        memset(&request, 0, sizeof request);
+        if (ioctl(h->listener, SECCOMP_IOCTL_NOTIF_RECV, &request) != 0)
+            continue;
+        long long deadline = sl_now_ms() + 300;
+        while (getpgid((pid_t)request.pid) == h->caller_group && sl_now_ms() < deadline)
+            poll(NULL, 0, 1);
+        h->held++;
+        memset(&response, 0, sizeof response);
+        response.id = request.id;
+        response.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+        ioctl(h->listener, SECCOMP_IOCTL_NOTIF_SEND, &response);
+    }
+#else
+    (void)arg;
+#endif
+    return NULL;
+}
+
+static void test_workers_group_set_by_parent(void)
+{
+    struct sockaddr_storage addr;
+    struct lab05_pool pool;
+    struct sl_diag_socket listening[LAB05_MAX_WORKERS];
+    pthread_t thread;
+
+    long listener = sj_call("the harness's seccomp filter", run_supervise_own_setpgid, 0);
+    if (listener < 0)
+        grade_skip("no seccomp filter with a supervisor (Linux 5.5 on) can be installed here (%s)",
+                   sl_errno_name(errno));
+    struct setpgid_hold hold = { .listener = (int)listener, .caller_group = getpgid(sj_subject_pid()) };
+    ck_assert_msg(pthread_create(&thread, NULL, hold_own_setpgid, &hold) == 0, "harness: pthread_create");
+
+    /* Each worker's own setpgid() now runs only after the parent's. */
+    int reserved = reserve_for_workers(&addr);
+    memset(&pool, 0, sizeof pool);
+    int result = lab05_start_workers(sa(&addr), sa_len(&addr), 3, &pool);
+    int err = errno;
+    bool ok = result == 0 && pool.nworkers == 3 && pool.pgid == pool.pids[0];
+    int k = 0;
+    pid_t group = 0;
+    for (; ok && k < 3; k++) {
+        group = getpgid(pool.pids[k]);
+        ok = group == pool.pgid;
+    }
+    if (!ok) {
+        hold.stop = true;
+        pthread_join(thread, NULL);
+        require_exactly(result, err, 0, "lab05_start_workers(n = 3)");
+        require_pool(&pool, 3);
+        fail_test("when lab05_start_workers returned, worker %d (pid %d) was in process group %d, not in the "
+                  "workers' group %d (worker 0's pid): a worker may not have run yet, so the parent calls "
+                  "setpgid(pid, pgid) on each child too (the test held each worker's own setpgid() until then)",
+                  k - 1, (int)pool.pids[k - 1], (int)group, (int)pool.pids[0]);
+    }
+    require_worker_listeners(&addr, 3, listening);
+    hold.stop = true;
+    pthread_join(thread, NULL);
+    if (hold.held < 3)
+        fail_test("harness: only %d of the workers' own setpgid() calls were seen", hold.held);
+
+    /* The workers' own calls ran last: each must still be in the group. */
+    for (k = 0; k < 3; k++) {
+        group = getpgid(pool.pids[k]);
+        if (group != pool.pgid)
+            fail_test("worker %d (pid %d) is in process group %d after its own setpgid() ran (after the parent's), "
+                      "not in the workers' group %d: worker 0 makes the group (setpgid(0, 0)), every other worker "
+                      "joins it (setpgid(0, pgid))", k, (int)pool.pids[k], (int)group, (int)pool.pgid);
+    }
+    end_student_processes();
+    close((int)listener);
+    close(reserved);
+}
+
 /* ------------------------------------------------------------------ */
 /* Step 6: Stop and reap the workers                                    */
 /* ------------------------------------------------------------------ */
@@ -1285,6 +2254,177 @@ static void test_stop_only_workers(void)
     end_student_processes();
     close(reserved);
 }
+
+static void test_stop_edge_cases(void)
+{
+    struct sockaddr_storage addr;
+    struct lab05_pool pool, started;
+    pid_t left[8];
+    int reserved = reserve_for_workers(&addr);
+
+    /* One worker: stopped and reaped like many; 0 exactly. */
+    harness_start_workers(&addr, 1, &pool);
+    started = pool;
+    int result = lab05_stop_workers(&pool);
+    require_exactly(result, errno, 0, "lab05_stop_workers (one worker)");
+    require_all_gone(&started, &addr);
+    if (pool.nworkers != 0)
+        fail_test("pool->nworkers is %d after lab05_stop_workers; it should be 0", pool.nworkers);
+
+    /* Stopping the same pool again: nothing to do, 0. */
+    result = lab05_stop_workers(&pool);
+    require_exactly(result, errno, 0, "lab05_stop_workers on a pool already stopped");
+
+    /* A pool that never had workers (all zero, pgid 0 too): nothing to do,
+     * and nobody is signalled (kill() of group 0 would be the caller's own). */
+    pid_t bystander = (pid_t)sj_call("the harness's bystander child", run_bystander, 0);
+    if (!is_student_child(bystander))
+        fail_test("harness: cannot fork a child in the subject (got pid %d)", (int)bystander);
+    memset(&pool, 0, sizeof pool);
+    result = lab05_stop_workers(&pool);
+    require_exactly(result, errno, 0, "lab05_stop_workers on a pool with no workers (all zero)");
+    char state = tl_process_state(bystander);
+    if (state == 0 || state == 'Z' || !is_student_child(bystander))
+        fail_test("lab05_stop_workers on a pool with no workers %s another child of the caller: with nworkers 0 "
+                  "there is nobody to signal (and kill(-0, ...) is kill(0, ...): the caller's own group)",
+                  state == 0 ? "reaped" : "ended");
+    end_student_processes();
+
+    /* Workers that have all ended and been reaped already (a SIGCHLD
+     * handler may do that): kill() finds nobody (ESRCH), waitpid() no
+     * child (ECHILD); neither is an error, the workers are stopped. */
+    harness_start_workers(&addr, 2, &pool);
+    end_student_processes();
+    for (int k = 0; k < 2; k++)
+        if (tl_process_state(pool.pids[k]) != 0)
+            fail_test("harness: its worker %d (pid %d) was not reaped", k, (int)pool.pids[k]);
+    result = lab05_stop_workers(&pool);
+    if (result == -1)
+        fail_test("lab05_stop_workers returned -1 (%s) for workers that had all ended and been reaped already: "
+                  "kill() gives ESRCH when the group is empty and waitpid() ECHILD for a worker already reaped; "
+                  "neither is an error, there is simply nothing left to stop", sl_errno_name(errno));
+    require_exactly(result, errno, 0, "lab05_stop_workers on workers already ended and reaped");
+    if (pool.nworkers != 0)
+        fail_test("pool->nworkers is %d after lab05_stop_workers; it should be 0", pool.nworkers);
+    if (children_of(sj_subject_pid(), left, 8) != 0)
+        fail_test("harness: a child (pid %d) appeared", (int)left[0]);
+    close(reserved);
+}
+
+/* ---- a wait interrupted by a signal ---- */
+
+/* In the subject: the pipe the SIGUSR1 handler writes to, and the handler. */
+static int interrupted_pipe[2] = { -1, -1 };
+
+static void note_interruption(int sig)
+{
+    char byte = (char)sig;
+
+    (void)!syscall(SYS_write, interrupted_pipe[1], &byte, 1);
+}
+
+/*
+ * A worker that ends only after its parent's wait was interrupted: on
+ * SIGTERM it waits for the parent to sleep (in waitpid(): state 'S'),
+ * sends it SIGUSR1 (whose handler has no SA_RESTART, so the wait fails with
+ * EINTR), and ends once the handler has run. Runs no Check code.
+ */
+static void interrupting_worker(int wake_fd) __attribute__((noreturn));
+
+static void interrupting_worker(int wake_fd)
+{
+    sigset_t term;
+    int sig;
+    pid_t parent = getppid();
+
+    sigemptyset(&term);
+    sigaddset(&term, SIGTERM);
+    while (sigwait(&term, &sig) != 0)
+        continue;
+    long long deadline = sl_now_ms() + WAIT_MS;
+    while (tl_process_state(parent) != 'S' && sl_now_ms() < deadline)
+        poll(NULL, 0, 1);
+    kill(parent, SIGUSR1);
+    struct pollfd wake = { wake_fd, POLLIN, 0 };
+    poll(&wake, 1, WAIT_MS);
+    _exit(0);
+}
+
+/* In the subject: worker 0 interrupts the wait for it, worker 1 simply ends on SIGTERM; fills a[0] (the pool) and a[1] (the pipe). */
+static long run_interrupting_workers(const union sj_value *a)
+{
+    struct lab05_pool *pool = a[0].p;
+    int *pipe_fds = a[1].p;
+    struct sigaction act;
+    sigset_t term, old;
+
+    memset(&act, 0, sizeof act);
+    act.sa_handler = note_interruption;
+    sigemptyset(&act.sa_mask);
+    act.sa_flags = 0; /* no SA_RESTART: a wait the signal interrupts fails with EINTR */
+    if (pipe(interrupted_pipe) != 0 || sigaction(SIGUSR1, &act, NULL) != 0)
+        return -1;
+    pipe_fds[0] = interrupted_pipe[0];
+    pipe_fds[1] = interrupted_pipe[1];
+    memset(pool, 0, sizeof *pool);
+
+    /* SIGTERM blocked from the worker's birth on, so none is lost before it waits for it. */
+    sigemptyset(&term);
+    sigaddset(&term, SIGTERM);
+    sigprocmask(SIG_BLOCK, &term, &old);
+    for (int k = 0; k < 2; k++) {
+        pid_t pid = fork();
+        if (pid == -1)
+            break;
+        if (pid == 0) {
+            if (k == 0)
+                interrupting_worker(interrupted_pipe[0]);
+            sigprocmask(SIG_SETMASK, &old, NULL);
+            signal(SIGTERM, SIG_DFL);
+            for (;;)
+                pause();
+        }
+        if (k == 0)
+            pool->pgid = pid;
+        setpgid(pid, pool->pgid);
+        pool->pids[pool->nworkers++] = pid;
+    }
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    return pool->nworkers == 2 ? 0 : -1;
+}
+
+static void test_stop_interrupted(void)
+{
+    struct lab05_pool pool, started;
+    int pipe_fds[2] = { -1, -1 };
+
+    long made = sj_call("the harness's own workers", run_interrupting_workers, 2, SJ_OUT(&pool, sizeof pool),
+                        SJ_OUT(pipe_fds, sizeof pipe_fds));
+    if (made != 0 || pool.nworkers != 2)
+        fail_test("harness: cannot fork its own workers: %s", sl_errno_name(errno));
+    for (int k = 0; k < 2; k++)
+        if (!is_student_child(pool.pids[k]) || getpgid(pool.pids[k]) != pool.pgid)
+            fail_test("harness: its worker %d (pid %d) is not a child of the subject in group %d", k,
+                      (int)pool.pids[k], (int)pool.pgid);
+
+    /* The caller has a SIGUSR1 handler without SA_RESTART, and SIGUSR1
+     * comes while it waits for worker 0: waitpid() fails with EINTR once. */
+    started = pool;
+    int result = lab05_stop_workers(&pool);
+    require_exactly(result, errno, 0, "lab05_stop_workers when a signal interrupts its waitpid()");
+    for (int k = 0; k < 2; k++) {
+        pid_t pid = started.pids[k];
+        if (tl_process_state(pid) != 0)
+            fail_test("worker %d (pid %d) still exists after lab05_stop_workers returned, whose waitpid() a signal "
+                      "had interrupted (EINTR): %s; when waitpid() fails with EINTR, call it again",
+                      k, (int)pid, leftover_kind(pid));
+    }
+    if (pool.nworkers != 0)
+        fail_test("pool->nworkers is %d after lab05_stop_workers; it should be 0", pool.nworkers);
+    close(pipe_fds[0]);
+    close(pipe_fds[1]);
+}
+
 
 /* ------------------------------------------------------------------ */
 /* Step 7: The same-owner rule                                          */
@@ -1409,6 +2549,9 @@ static void test_owner_fixed_at_socket(void)
     if (mine->uid != 0)
         fail_test("the kernel says the listener is owned by uid %u; it was created as root, before setuid()",
                   mine->uid);
+    if (mine->wqueue != LAB05_BACKLOG)
+        fail_test("the kernel lists a backlog of %u for the listener; step 7 listens with LAB05_BACKLOG (%d)",
+                  mine->wqueue, LAB05_BACKLOG);
 
     /* Now a socket created as the new user cannot join root's group. */
     int late = lab05_reuseport_listener(sa(&addr), sa_len(&addr), LAB05_BACKLOG);
@@ -1418,6 +2561,160 @@ static void test_owner_fixed_at_socket(void)
 
     close(fd);
     close(root_listener);
+}
+
+/*
+ * Without root (every grader runs this): setgroups() fails with EPERM, so
+ * the function returns -1/EPERM and closes the listener it made; and when
+ * the listener itself fails, its error comes back (EADDRINUSE), not one
+ * of a later call.
+ */
+static void test_drop_errors(void)
+{
+    struct sockaddr_storage addr;
+    struct sl_diag_socket listening[2];
+    struct open_fds before;
+    pid_t subject = sj_subject_pid();
+    struct process_ids ids = ids_of(subject);
+
+    if (ids.uid[1] == 0)
+        fail_test("harness: the student's code runs as root in a test that must not have root");
+
+    /* The caller's own uid and gid: setgid() and setuid() would allow them, setgroups() does not. */
+    tl_free_port("127.0.0.2", &addr);
+    snapshot_fds(&before);
+    int result = lab05_listener_then_drop(sa(&addr), sa_len(&addr), ids.uid[0], ids.gid[0]);
+    int err = errno;
+    if (result != -1)
+        fail_test("lab05_listener_then_drop returned %d though the caller is not root: setgroups(0, NULL) fails "
+                  "with EPERM, and then it must return -1 (check every call's result)", result);
+    require_clean_failure(result, err, EPERM, &before,
+                          "lab05_listener_then_drop without root (setgroups() fails with EPERM)");
+    if (listeners_on(&addr, listening, 2) != 0)
+        fail_test("after lab05_listener_then_drop failed, the kernel still lists its listener on %s",
+                  tl_str(&addr, 0));
+
+    /* The port is held by a listener without SO_REUSEPORT: step 1 fails first. */
+    int holder = harness_on_new_port("127.0.0.1", PLAIN, true, &addr);
+    snapshot_fds(&before);
+    result = lab05_listener_then_drop(sa(&addr), sa_len(&addr), ids.uid[0], ids.gid[0]);
+    require_clean_failure(result, errno, EADDRINUSE, &before,
+                          "lab05_listener_then_drop on a port a plain listener holds (the listener fails first: "
+                          "return at once, with its errno)");
+    close(holder);
+}
+
+/*
+ * As root: setgid() or setuid() fails (EINVAL: an id this user namespace
+ * does not map). A server that goes on after a failed setuid() runs as
+ * root: return -1 with that errno, and close the listener.
+ */
+static void test_drop_refused_ids(void)
+{
+    const unsigned nobody = KIT_NAMESPACE_NOBODY;
+    static const struct {
+        unsigned uid, gid;
+        const char *what;
+    } cases[] = {
+        { KIT_NAMESPACE_NOBODY, 4242, "setgid() fails (EINVAL: gid 4242 is not mapped here)" },
+        { 4242, KIT_NAMESPACE_NOBODY, "setuid() fails (EINVAL: uid 4242 is not mapped here)" },
+    };
+    struct sl_diag_socket listening[2];
+
+    int err = switch_user_error();
+    if (err != 0)
+        grade_skip("this needs root and a second user (uid %u), and this grader cannot switch users (%s): grade as "
+                   "root (sudo make grade LAB=5)", nobody, sl_errno_name(err));
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct sockaddr_storage addr;
+        struct open_fds before;
+        char call[160];
+
+        tl_free_port("127.0.0.1", &addr);
+        snapshot_fds(&before);
+        int result = lab05_listener_then_drop(sa(&addr), sa_len(&addr), cases[i].uid, cases[i].gid);
+        int saved = errno;
+        snprintf(call, sizeof call, "lab05_listener_then_drop when %s", cases[i].what);
+        if (result != -1)
+            fail_test("%s returned %d: a failed setgid() or setuid() must make it return -1 (the process would "
+                      "otherwise go on with ids it did not ask for, root's among them)", call, result);
+        require_clean_failure(result, saved, EINVAL, &before, call);
+        if (listeners_on(&addr, listening, 2) != 0)
+            fail_test("after %s, the kernel still lists its listener on %s", call, tl_str(&addr, 0));
+        struct process_ids ids = ids_of(sj_subject_pid());
+        if (ids.uid[0] != 0 || ids.uid[1] != 0)
+            fail_test("after %s the process runs as uid %u/%u (real/effective): it went on to setuid() after a "
+                      "call failed", call, ids.uid[0], ids.uid[1]);
+    }
+}
+
+/* ---- workers the caller may not signal ---- */
+
+/* In the subject (root of a user namespace): a[1] workers that become KIT_NAMESPACE_NOBODY; fills a[0]. */
+static long run_workers_of_another_user(const union sj_value *a)
+{
+    struct lab05_pool *pool = a[0].p;
+
+    memset(pool, 0, sizeof *pool);
+    for (int k = 0; k < (int)a[1].i; k++) {
+        pid_t pid = fork();
+        if (pid == -1)
+            return -1;
+        if (pid == 0) {
+            signal(SIGTERM, SIG_DFL);
+            setpgid(0, pool->pgid);
+            if (setgroups(0, NULL) != 0 || setgid(KIT_NAMESPACE_NOBODY) != 0 || setuid(KIT_NAMESPACE_NOBODY) != 0)
+                _exit(1);
+            /* A bound on the test's wait should the caller wait for ever. */
+            poll(NULL, 0, 3000);
+            _exit(0);
+        }
+        if (k == 0)
+            pool->pgid = pid;
+        setpgid(pid, pool->pgid);
+        pool->pids[pool->nworkers++] = pid;
+    }
+    return 0;
+}
+
+/*
+ * Workers that run as another user (they dropped root after fork()): the
+ * caller, without CAP_KILL, may not signal them. kill() fails with EPERM,
+ * and lab05_stop_workers must say so instead of waiting for workers it
+ * could not stop.
+ */
+static void test_stop_kill_refused(void)
+{
+    struct lab05_pool pool;
+    int err = switch_user_error();
+
+    if (err != 0)
+        grade_skip("workers of another user need a second user to setuid() to (uid %u), and this grader cannot "
+                   "switch users (%s): grade as root (sudo make grade LAB=5)", KIT_NAMESPACE_NOBODY, sl_errno_name(err));
+    long made = sj_call("the harness's workers of another user", run_workers_of_another_user, 2,
+                        SJ_OUT(&pool, sizeof pool), SJ_INT(2));
+    if (made != 0 || pool.nworkers != 2)
+        fail_test("harness: cannot fork its own workers: %s", sl_errno_name(errno));
+    for (int k = 0; k < 2; k++) {
+        long long deadline = sl_now_ms() + WAIT_MS;
+        while (ids_of(pool.pids[k]).uid[0] != KIT_NAMESPACE_NOBODY || getpgid(pool.pids[k]) != pool.pgid) {
+            if (sl_now_ms() >= deadline)
+                fail_test("harness: its worker %d did not become uid %u in group %d", k, KIT_NAMESPACE_NOBODY,
+                          (int)pool.pgid);
+            poll(NULL, 0, 1);
+        }
+    }
+
+    int result = lab05_stop_workers(&pool);
+    int saved = errno;
+    kill_student_processes();
+    if (result != -1)
+        fail_test("lab05_stop_workers returned %d for workers it may not signal (kill() fails with EPERM: they run "
+                  "as another user): return -1 with kill()'s errno, do not wait for workers that were never told "
+                  "to stop", result);
+    require_failure(result, saved, EPERM, "lab05_stop_workers for workers of another user");
+    end_student_processes();
 }
 
 /* ------------------------------------------------------------------ */
@@ -1457,6 +2754,8 @@ static const struct grade_test tests[] = {
       .description = "a LISTEN socket with SO_REUSEPORT: another listener joins it, and it joins another" },
     { .step = 1, .name = "refused_without_option", .points = 2, .run = test_refused_without_option,
       .description = "a port held without SO_REUSEPORT (or with SO_REUSEADDR only): -1/EADDRINUSE, nothing left open" },
+    { .step = 1, .name = "listener_errors", .points = 2, .run = test_listener_errors,
+      .description = "backlog 5 on 127.0.0.2, the option before bind(); EMFILE, setsockopt, bind, listen failing: -1/errno, nothing open" },
     { .step = 1, .name = "ipv6_group", .points = 1, .run = test_ipv6_group,
       .description = "the same on [::1]: two LISTEN sockets on one port",
       .needs = "IPv6 on loopback" },
@@ -1468,26 +2767,60 @@ static const struct grade_test tests[] = {
       .description = "EADDRINUSE on a held port, EMFILE at the second socket: nothing left open" },
     { .step = 2, .name = "specific_beats_wildcard", .points = 2, .run = test_specific_beats_wildcard,
       .description = "beside a group on 0.0.0.0:P, a listener on 127.0.0.1:P gets every connection to 127.0.0.1" },
+    { .step = 2, .name = "pair_errors", .points = 2, .run = test_pair_errors,
+      .description = "0 on 127.0.0.2; getsockname, the second bind or listen failing: -1/errno, both closed, nothing else" },
+    { .step = 2, .name = "pair_ipv6", .points = 1, .run = test_pair_ipv6,
+      .description = "a pair on [::1]: the second listener on the sockaddr_in6 getsockname() gave",
+      .needs = "IPv6 on loopback" },
     { .step = 3, .name = "count_matches_kernel", .points = 2, .run = test_count_matches_kernel,
       .description = "0 to 3 listeners counted with their inodes; connections and other addresses left out" },
     { .step = 3, .name = "count_more_than_max", .points = 1, .run = test_count_more_than_max,
       .description = "3 listeners (a 4th on another address), max = 1: returns 3, stores one inode, no more" },
+    { .step = 3, .name = "count_errors", .points = 1, .run = test_count_errors,
+      .description = "0.0.0.0:P and 127.0.0.1:P counted apart; the table failing: -1/ENOBUFS, not 0" },
+    { .step = 3, .name = "count_full_table", .points = 1, .run = test_count_full_table,
+      .description = "64 and 63 listeners: every one counted and named, no unfilled entry counted" },
     { .step = 4, .name = "reserve_holds_port", .points = 2, .run = test_reserve_holds_port,
       .description = "bound with SO_REUSEPORT, not listening: a plain bind() is refused, a connect() too" },
     { .step = 4, .name = "reserve_gets_nothing", .points = 2, .run = test_reserve_gets_nothing,
       .description = "a listener joins the reserved port and the kernel gives it every connection" },
+    { .step = 4, .name = "reserve_errors", .points = 2, .run = test_reserve_errors,
+      .description = "127.0.0.2, option before bind(); EMFILE, setsockopt, a held port: -1/errno, nothing open" },
     { .step = 5, .name = "workers_own_listeners", .points = 3, .run = test_workers_own_listeners,
       .description = "4 workers: 4 LISTEN sockets on the port, one held by each worker, none by the parent" },
     { .step = 5, .name = "workers_answer", .points = 3, .run = test_workers_answer,
       .description = "200 connections, each answered \"worker K pid P\" by a real worker; every worker serves some" },
     { .step = 5, .name = "workers_process_group", .points = 1, .run = test_workers_process_group,
       .description = "the workers share a process group of their own, named after worker 0; EINVAL for bad n" },
+    { .step = 5, .name = "workers_one_and_max", .points = 2, .run = test_workers_one_and_max,
+      .description = "n = 1 (answers) and n = 16: 0, n listeners each with backlog LAB05_BACKLOG" },
+    { .step = 5, .name = "workers_fork_fails", .points = 2, .run = test_workers_fork_fails,
+      .description = "fork() failing at once or at the 3rd worker (RLIMIT_NPROC): -1/EAGAIN, every worker reaped" },
+    { .step = 5, .name = "worker_exits_on_failure", .points = 2, .run = test_worker_exits_on_failure,
+      .description = "a listener that fails (EADDRINUSE) or accept() failing (EMFILE): the worker ends with _exit(1)" },
+    { .step = 5, .name = "worker_survives_accept_errors", .points = 2, .run = test_worker_survives_accept_errors,
+      .description = "accept() failing with EINTR, ECONNABORTED, a client gone before accept (SIGPIPE): still serving" },
+    { .step = 5, .name = "workers_group_set_by_parent", .points = 1, .run = test_workers_group_set_by_parent,
+      .description = "each worker's own setpgid() held until the parent's has run: all in the group, then and after",
+      .needs = "seccomp user notification" },
     { .step = 6, .name = "stop_reaps_all", .points = 3, .run = test_stop_reaps_all, .timeout_s = 4,
       .description = "after the stop no worker exists, none is a zombie, no listener is left on the port" },
     { .step = 6, .name = "stop_only_workers", .points = 1, .run = test_stop_only_workers, .timeout_s = 4,
       .description = "another child of the caller is neither signalled nor reaped" },
+    { .step = 6, .name = "stop_interrupted", .points = 2, .run = test_stop_interrupted, .timeout_s = 4,
+      .description = "a signal interrupts waitpid() (EINTR): it waits again, every worker reaped, 0" },
+    { .step = 6, .name = "stop_edge_cases", .points = 2, .run = test_stop_edge_cases, .timeout_s = 4,
+      .description = "one worker; a pool stopped or never started (pgid 0): 0, nobody signalled; workers already reaped: 0" },
+    { .step = 6, .name = "stop_kill_refused", .points = 1, .run = test_stop_kill_refused, .timeout_s = 8,
+      .description = "workers of another user, kill() refused: -1/EPERM at once",
+      .needs = "root", .runs_as_root = true },
     { .step = 7, .name = "owner_fixed_at_socket", .points = 2, .run = test_owner_fixed_at_socket,
       .description = "opened as root then setuid(): it joins root's group; a socket made after setuid() cannot",
+      .needs = "root", .runs_as_root = true },
+    { .step = 7, .name = "drop_errors", .points = 1, .run = test_drop_errors,
+      .description = "not root: -1/EPERM, the listener closed; a held port: -1/EADDRINUSE from step 1" },
+    { .step = 7, .name = "drop_refused_ids", .points = 1, .run = test_drop_refused_ids,
+      .description = "setgid() or setuid() failing (EINVAL): -1/EINVAL, the listener closed, still root",
       .needs = "root", .runs_as_root = true },
 };
 
