@@ -39,6 +39,8 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +52,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "faults.h"
 #include "lab.h"
 #include "testlib.h"
 
@@ -148,6 +151,61 @@ static void require_failure(int result, int err, int want, const char *call)
             sl_errno_name(want));
 }
 
+/* Fail unless a call that must succeed returned exactly `want` (0, say, not just "not -1"). */
+static void require_exactly(long result, int err, long want, const char *call)
+{
+    require_success((int)result, err, call);
+    require(result == want, "%s returned %ld; on success it returns exactly %ld", call, result, want);
+}
+
+/*
+ * Which descriptor numbers are open, in the table this process shares with
+ * the subject. A failed call must leave the same ones open: close what it
+ * opened, and close nothing it did not open.
+ */
+#define FD_SNAPSHOT 1024
+struct open_fds {
+    bool open[FD_SNAPSHOT];
+};
+
+static void snapshot_fds(struct open_fds *s)
+{
+    for (int fd = 0; fd < FD_SNAPSHOT; fd++)
+        s->open[fd] = tl_fd_is_open(fd);
+}
+
+/*
+ * Fail unless a call failed the contract's way: -1, errno `want`, and the
+ * same descriptors open as in *before (taken just before the call).
+ */
+static void require_clean_failure(int result, int err, int want, const struct open_fds *before, const char *call)
+{
+    struct open_fds after;
+
+    snapshot_fds(&after);
+    if (result >= 0 && result < FD_SNAPSHOT && !before->open[result])
+        close(result);
+    require_failure(result, err, want, call);
+    for (int fd = 0; fd < FD_SNAPSHOT; fd++) {
+        require(!(after.open[fd] && !before->open[fd]),
+                "%s failed as it should, but left descriptor %d open: close every descriptor the function opened "
+                "before returning -1",
+                call, fd);
+        require(!(!after.open[fd] && before->open[fd]),
+                "%s closed descriptor %d, which it had not opened (a wrong index or an uninitialised variable "
+                "passed to close()?)",
+                call, fd);
+    }
+}
+
+/* An address of ip and port, for the harness's own sockets. */
+static void address(const char *ip, uint16_t port, struct sockaddr_storage *addr)
+{
+    socklen_t len;
+
+    require(sl_addr_parse(ip, port, addr, &len) == 0, "harness: bad address %s", ip);
+}
+
 /* Close a connection with RST (SO_LINGER 0): no TIME_WAIT on either end. */
 static void reset_close(int fd)
 {
@@ -166,6 +224,21 @@ static int connect_client(const struct sockaddr_storage *server)
     return fd;
 }
 
+/*
+ * A client bound to ip (the kernel picks the port) and connected to server:
+ * client and server on different addresses, so a swap of the two shows.
+ */
+static int connect_client_from(const char *ip, const struct sockaddr_storage *server)
+{
+    struct sockaddr_storage source;
+    int fd = socket(server->ss_family, SOCK_STREAM, 0);
+
+    address(ip, 0, &source);
+    require(fd != -1 && bind(fd, sa(&source), sa_len(&source)) == 0 && connect(fd, sa(server), sa_len(server)) == 0,
+            "harness: cannot connect from %s to %s: %s", ip, tl_str(server, 0), sl_errno_name(errno));
+    return fd;
+}
+
 static int socket_option(int fd, int level, int name)
 {
     int value = 0;
@@ -181,18 +254,19 @@ static int socket_option(int fd, int level, int name)
 /* ------------------------------------------------------------------ */
 
 /*
- * The harness's own group of n listeners on 127.0.0.1, opened in order so
- * that fds[i] is the kernel's slot i (the kernel appends at listen()).
+ * The harness's own group of n listeners on ip, port 0 (the kernel picks),
+ * opened in order so that fds[i] is the kernel's slot i (the kernel
+ * appends at listen()).
  */
-static void harness_group(struct lab06_group *group, int n)
+static void harness_group_on(struct lab06_group *group, const char *ip, int n)
 {
     socklen_t len;
     int one = 1;
 
     memset(group, 0, sizeof *group);
-    require_harness(sl_addr_parse("127.0.0.1", 0, &group->addr, &len) == 0);
+    require_harness(sl_addr_parse(ip, 0, &group->addr, &len) == 0);
     for (int i = 0; i < n; i++) {
-        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        int fd = socket(group->addr.ss_family, SOCK_STREAM, 0);
         require(fd != -1, "harness: socket: %s", sl_errno_name(errno));
         require(setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) == 0 &&
                     bind(fd, sa(&group->addr), len) == 0 && listen(fd, BACKLOG) == 0,
@@ -202,6 +276,12 @@ static void harness_group(struct lab06_group *group, int n)
         require_harness(getsockname(fd, (struct sockaddr *)&group->addr, &addr_len) == 0);
         group->fds[group->count++] = fd;
     }
+}
+
+/* The same on 127.0.0.1. */
+static void harness_group(struct lab06_group *group, int n)
+{
+    harness_group_on(group, "127.0.0.1", n);
 }
 
 static void close_group(const struct lab06_group *group)
@@ -515,15 +595,17 @@ static void wait_workers_idle(const struct lab06_workers *workers, enum lab06_mo
  * the workers share the listener with this process too; a worker that
  * returns from lab06_workers_start() instead of ending is stopped there.
  */
-static void start_workers(int listener, enum lab06_model model, struct lab06_workers *workers)
+static void start_n_workers(int listener, int n, enum lab06_model model, struct lab06_workers *workers)
 {
+    char call[96];
+
+    snprintf(call, sizeof call, "lab06_workers_start(n = %d, %s)", n,
+             model == LAB06_EPOLL ? "LAB06_EPOLL" : "LAB06_BLOCKING_ACCEPT");
     memset(workers, 0, sizeof *workers);
-    int result = lab06_workers_start(listener, WORKERS, model, workers);
-    require_success(result, errno,
-                    model == LAB06_EPOLL ? "lab06_workers_start(LAB06_EPOLL)"
-                                         : "lab06_workers_start(LAB06_BLOCKING_ACCEPT)");
-    require(workers->count == WORKERS, "lab06_workers_start(n = %d) set workers->count to %d", WORKERS, workers->count);
-    for (int k = 0; k < WORKERS; k++) {
+    int result = lab06_workers_start(listener, n, model, workers);
+    require_exactly(result, errno, 0, call);
+    require(workers->count == n, "%s set workers->count to %d", call, workers->count);
+    for (int k = 0; k < n; k++) {
         char state = tl_process_state(workers->pids[k]);
         require(workers->pids[k] > 0 && state != 0 && state != 'Z' &&
                     tl_parent_of(workers->pids[k]) == sj_subject_pid(),
@@ -533,6 +615,11 @@ static void start_workers(int listener, enum lab06_model model, struct lab06_wor
             require(workers->pids[j] != workers->pids[k], "workers %d and %d have the same pid %d", j, k,
                     (int)workers->pids[k]);
     }
+}
+
+static void start_workers(int listener, enum lab06_model model, struct lab06_workers *workers)
+{
+    start_n_workers(listener, WORKERS, model, workers);
 }
 
 /*
@@ -547,7 +634,7 @@ static void stop_workers(struct lab06_workers *workers)
 
     memcpy(pids, workers->pids, sizeof pids);
     int result = lab06_workers_stop(workers);
-    require_success(result, errno, "lab06_workers_stop");
+    require_exactly(result, errno, 0, "lab06_workers_stop");
     for (int k = 0; k < n; k++) {
         if (tl_process_state(pids[k]) == 0)
             continue;
@@ -614,17 +701,23 @@ static int owner_of(const struct lab06_workers *workers, uint64_t inode)
     }
 }
 
-/* Wait until worker pid no longer holds the connection (it read the reset and closed it). */
-static void wait_released(pid_t pid, uint64_t inode)
+/* Wait until worker pid no longer holds the connection (it read the reset, or the end, and closed it). */
+static void wait_released_because(pid_t pid, uint64_t inode, const char *because)
 {
     long long deadline = sl_now_ms() + ACCEPT_TIMEOUT_MS;
 
     while (holds_socket(pid, inode)) {
         require(sl_now_ms() < deadline,
-                "the worker did not close a connection the client had reset: read until read() returns 0 or -1, "
-                "then close()");
+                "the worker did not close a connection %s within %d ms: read until read() returns 0 (the client "
+                "closed) or -1 (it reset), then close()",
+                because, ACCEPT_TIMEOUT_MS);
         usleep(100);
     }
+}
+
+static void wait_released(pid_t pid, uint64_t inode)
+{
+    wait_released_because(pid, inode, "the client had reset");
 }
 
 /*
@@ -675,6 +768,313 @@ static const char *counts_text(const long *counts, int n)
     for (int i = 0; i < n && used < sizeof text; i++)
         used += (size_t)snprintf(text + used, sizeof text - used, "%s%ld", i ? " " : "", counts[i]);
     return text;
+}
+
+/* ------------------------------------------------------------------ */
+/* Helpers: the student's processes, in step 5's error cases            */
+/* ------------------------------------------------------------------ */
+
+/* The children of process parent, alive or zombies (from /proc): at most max in pids[]; returns how many. */
+static int children_of(pid_t parent, pid_t *pids, int max)
+{
+    DIR *proc = opendir("/proc");
+    struct dirent *e;
+    int count = 0;
+
+    if (proc == NULL)
+        return 0;
+    while ((e = readdir(proc)) != NULL) {
+        pid_t pid = (pid_t)atoi(e->d_name);
+        if (e->d_name[0] < '1' || e->d_name[0] > '9' || tl_parent_of(pid) != parent)
+            continue;
+        if (count < max)
+            pids[count] = pid;
+        count++;
+    }
+    closedir(proc);
+    return count;
+}
+
+/*
+ * Runs in the subject (through sj_call, as a proxy does): SIGKILL every
+ * child of the subject and reap it, until none is left. It is the
+ * harness's code, but it runs in the student's process, so nothing it
+ * reports is trusted: a test that needs the children gone checks /proc.
+ */
+static long run_end_children(const union sj_value *args)
+{
+    (void)args;
+    for (int round = 0; round < 10; round++) {
+        pid_t pids[256];
+        int n = children_of(getpid(), pids, 256);
+
+        if (n == 0)
+            break;
+        for (int i = 0; i < n && i < 256; i++)
+            kill(pids[i], SIGKILL);
+        for (int i = 0; i < n && i < 256; i++)
+            while (waitpid(pids[i], NULL, 0) == -1 && errno == EINTR)
+                continue;
+    }
+    return 0;
+}
+
+/*
+ * End every process the student's code started in this test, and reap
+ * them: found in /proc, never taken from a struct lab06_workers the
+ * student's code filled in (a wrong pid there must not make the harness
+ * signal a process that is not the test's).
+ */
+static void end_student_processes(void)
+{
+    sj_call("the harness's clean-up (ending the workers)", run_end_children, 0);
+}
+
+/* After a call that must have started nobody (or ended what it started): no child of its process is left. */
+static void require_no_workers_left(const char *call)
+{
+    pid_t left[2 * LAB06_MAX_WORKERS];
+    int n = children_of(sj_subject_pid(), left, 2 * LAB06_MAX_WORKERS);
+
+    if (n != 0) {
+        char state = tl_process_state(left[0]);
+        end_student_processes();
+        ck_abort_msg("%s returned -1 but left %d process(es) behind (pid %d, %s): on failure start nobody, or "
+                     "kill() and waitpid() the workers already started before returning",
+                     call, n, (int)left[0], state == 'Z' ? "a zombie nobody reaped" : "still running");
+    }
+}
+
+/*
+ * Process pid as /proc/PID/stat has it: its state letter ('Z' a zombie,
+ * 'T' stopped, 0 no such process) and, for a zombie, the status its parent
+ * would get from waitpid() (the 52nd field, exit_code). The test cannot
+ * waitpid() the student's workers (they are the subject's children).
+ */
+static char process_status(pid_t pid, int *wait_status)
+{
+    char path[64], buf[2048];
+    FILE *f;
+    size_t n;
+
+    *wait_status = -1;
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    f = fopen(path, "r");
+    if (f == NULL)
+        return 0;
+    n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    char *p = strrchr(buf, ')');
+    if (p == NULL)
+        return 0;
+    char state = p[2];
+    /* After ") " come fields 3, 4, ...: skip to field 52. */
+    p += 2;
+    for (int field = 3; field < 52 && p != NULL; field++) {
+        p = strchr(p, ' ');
+        if (p != NULL)
+            p++;
+    }
+    *wait_status = p != NULL ? atoi(p) : -1;
+    return state;
+}
+
+/*
+ * Wait (at most timeout_ms) for process pid to end. Returns its wait status
+ * once it is a zombie; -1 when it is still running at the deadline; -2 when
+ * it is gone (someone reaped it).
+ */
+static int await_end(pid_t pid, int timeout_ms)
+{
+    long long deadline = sl_now_ms() + timeout_ms;
+
+    for (;;) {
+        int status;
+        char state = process_status(pid, &status);
+        if (state == 0)
+            return -2;
+        if (state == 'Z')
+            return status;
+        if (sl_now_ms() >= deadline)
+            return -1;
+        usleep(1000);
+    }
+}
+
+/* How a process ended, for messages: "exit status 2", "signal 13 (Broken pipe)". */
+static const char *describe_status(int status)
+{
+    static char text[64];
+
+    if (WIFEXITED(status))
+        snprintf(text, sizeof text, "exit status %d", WEXITSTATUS(status));
+    else if (WIFSIGNALED(status))
+        snprintf(text, sizeof text, "signal %d (%s)", WTERMSIG(status), strsignal(WTERMSIG(status)));
+    else
+        snprintf(text, sizeof text, "wait status %#x", status);
+    return text;
+}
+
+/*
+ * After `situation`, which the contract calls normal life (accept()'s
+ * EINTR, EAGAIN or ECONNABORTED, epoll_wait()'s EINTR), every worker must
+ * still be there, and go back to sleep in the model's waiting call.
+ */
+static void require_workers_carry_on(const struct lab06_workers *workers, enum lab06_model model,
+                                     const char *situation)
+{
+    long long deadline = sl_now_ms() + IDLE_TIMEOUT_MS;
+
+    for (int k = 0; k < workers->count; k++) {
+        for (;;) {
+            int status;
+            char state = process_status(workers->pids[k], &status);
+            long number = current_syscall(workers->pids[k]);
+            require(state != 0 && state != 'Z',
+                    "worker %d (pid %d) ended (%s) after %s: that is not a failure for good, the worker must wait "
+                    "again (only accept() errors other than EAGAIN, EINTR and ECONNABORTED, or epoll_wait() errors "
+                    "other than EINTR, end a worker)",
+                    k, (int)workers->pids[k], state == 'Z' ? describe_status(status) : "and was reaped", situation);
+            if (state == 'S' && (number == -2 || waiting_syscall(model, number)))
+                break;
+            require(sl_now_ms() < deadline,
+                    "worker %d (pid %d) does not go back to sleep in %s after %s: after %d ms it is in state %c, "
+                    "system call %ld",
+                    k, (int)workers->pids[k], model == LAB06_BLOCKING_ACCEPT ? "accept()" : "epoll_wait()",
+                    situation, IDLE_TIMEOUT_MS, state, number);
+            usleep(100);
+        }
+    }
+}
+
+/*
+ * One connection from 127.0.0.2 to the workers' listener on 127.0.0.1,
+ * accepted by a worker (found through its descriptor table), then reset
+ * by the client and released by the worker. Returns the worker's index.
+ */
+static int serve_one(int listener, const struct lab06_workers *workers, const char *situation)
+{
+    struct sockaddr_storage server = tl_local_address(listener, "the workers' listener");
+    struct sockaddr_storage target;
+
+    /* The listener may be on the wildcard address: connect to 127.0.0.1. */
+    address("127.0.0.1", sl_addr_port(sa(&server)), &target);
+    int client = connect_client_from("127.0.0.2", &target);
+    long long deadline = sl_now_ms() + ACCEPT_TIMEOUT_MS;
+    struct sl_diag_socket k;
+    struct sockaddr_storage local = tl_local_address(client, "the test's client");
+    struct sl_diag_filter server_end = {
+        .family = AF_INET,
+        .states = SL_DIAG_STATE(TCP_ESTABLISHED),
+        .local_port = sl_addr_port(sa(&server)),
+        .remote_port = sl_addr_port(sa(&local)),
+    };
+    for (;;) {
+        int n = sl_diag_list(&server_end, &k, 1);
+        require(n != -1, "harness: sock_diag: %s", sl_errno_name(errno));
+        if (n == 1 && k.inode != 0)
+            break;
+        require(sl_now_ms() < deadline, "no worker accepted a connection within %d ms %s", ACCEPT_TIMEOUT_MS,
+                situation);
+        usleep(100);
+    }
+    int owner = owner_of(workers, k.inode);
+    reset_close(client);
+    wait_released(workers->pids[owner], k.inode);
+    return owner;
+}
+
+/*
+ * In this process (the judge; the children run no Check code): with
+ * RLIMIT_NPROC soft limit `limit`, how many of up to `most` forks work?
+ * The limit counts the user's processes, which the subject shares, so the
+ * subject with the same limit can fork as many. The children are ended and
+ * reaped before this returns.
+ */
+static int forks_allowed(rlim_t limit, int most)
+{
+    struct rlimit saved, lower;
+    pid_t kids[16];
+    int n = 0;
+
+    require_harness(getrlimit(RLIMIT_NPROC, &saved) == 0);
+    lower = saved;
+    lower.rlim_cur = limit;
+    require_harness(setrlimit(RLIMIT_NPROC, &lower) == 0);
+    while (n < most && n < 16) {
+        pid_t pid = fork();
+        if (pid == -1)
+            break;
+        if (pid == 0)
+            for (;;)
+                pause();
+        kids[n++] = pid;
+    }
+    require_harness(setrlimit(RLIMIT_NPROC, &saved) == 0);
+    for (int i = 0; i < n; i++)
+        kill(kids[i], SIGKILL);
+    for (int i = 0; i < n; i++)
+        while (waitpid(kids[i], NULL, 0) == -1 && errno == EINTR)
+            continue;
+    return n;
+}
+
+/* How many tasks (threads included) run with real uid `uid`: what RLIMIT_NPROC counts. */
+static int tasks_of_user(uid_t uid)
+{
+    DIR *proc = opendir("/proc");
+    struct dirent *e;
+    int count = 0;
+
+    require(proc != NULL, "harness: cannot read /proc");
+    while ((e = readdir(proc)) != NULL) {
+        char path[300], line[256];
+        unsigned real = 0;
+        int threads = 0, found = 0;
+        FILE *f;
+
+        if (e->d_name[0] < '1' || e->d_name[0] > '9')
+            continue;
+        snprintf(path, sizeof path, "/proc/%s/status", e->d_name);
+        f = fopen(path, "r");
+        if (f == NULL)
+            continue;
+        while (fgets(line, sizeof line, f) != NULL) {
+            found += sscanf(line, "Uid: %u", &real) == 1;
+            found += sscanf(line, "Threads: %d", &threads) == 1;
+        }
+        fclose(f);
+        if (found == 2 && real == uid)
+            count += threads;
+    }
+    closedir(proc);
+    return count;
+}
+
+/*
+ * Let the subject fork exactly `forks` more processes (RLIMIT_NPROC); false
+ * when that cannot be arranged (an ordinary user's other processes keep
+ * coming and going). The subject must be running already: it counts.
+ */
+static bool limit_forks(int forks, const struct rlimit *saved)
+{
+    struct rlimit lower = *saved;
+    rlim_t base = (rlim_t)tasks_of_user(getuid());
+
+    for (int attempt = 0; attempt < 3; attempt++) {
+        lower.rlim_cur = base + (rlim_t)forks;
+        if (lower.rlim_cur > saved->rlim_max)
+            return false;
+        int done = forks_allowed(lower.rlim_cur, forks + 2);
+        if (done == forks) {
+            require_harness(sj_setrlimit(RLIMIT_NPROC, &lower) == 0);
+            return true;
+        }
+        /* Other processes of this user came or went: count again. */
+        base = base + (rlim_t)forks - (rlim_t)done;
+    }
+    return false;
 }
 
 /* ------------------------------------------------------------------ */
@@ -820,7 +1220,7 @@ static void test_group_shares_one_port(void)
     require_harness(sl_addr_parse("127.0.0.1", 0, &addr, &len) == 0);
     memset(&group, 0xAA, sizeof group);
     int result = lab06_group_open(&group, sa(&addr), len, GROUP_SIZE, BACKLOG);
-    require_success(result, errno, "lab06_group_open(127.0.0.1:0, n = 4)");
+    require_exactly(result, errno, 0, "lab06_group_open(127.0.0.1:0, n = 4)");
     require(group.count == GROUP_SIZE, "group.count is %d, expected %d", group.count, GROUP_SIZE);
     require(sl_addr_port(sa(&group.addr)) != 0,
             "group.addr still has port 0: write back the port the kernel picked (getsockname)");
@@ -916,6 +1316,100 @@ static void test_group_all_or_nothing(void)
     require_failure(result, errno, EINVAL, "lab06_group_open(n = LAB06_MAX_LISTENERS + 1)");
 }
 
+/*
+ * Each call of lab06_join failing in turn, through a fault (faults.h) or a
+ * real condition: -1 with that call's errno, and no descriptor left open.
+ */
+static void test_join_failures(void)
+{
+    struct sockaddr_storage addr, asked;
+    struct open_fds before;
+    static const struct {
+        enum fault_call call;
+        int err;
+        const char *what;
+    } failing[] = {
+        { FC_SETSOCKOPT, ENOPROTOOPT, "lab06_join when setsockopt(SO_REUSEPORT) fails with ENOPROTOOPT" },
+        { FC_LISTEN, EADDRINUSE, "lab06_join when listen() fails with EADDRINUSE" },
+        { FC_GETSOCKNAME, ENOBUFS, "lab06_join when getsockname() fails with ENOBUFS" },
+    };
+
+    /* It works first, on 127.0.0.2: a listener, and *addr holds its port. */
+    address("127.0.0.2", 0, &addr);
+    int member = lab06_join(&addr, BACKLOG);
+    require_success(member, errno, "lab06_join(127.0.0.2:0)");
+    struct sl_diag_socket k = tl_kernel_view(member, "the descriptor lab06_join returned");
+    require(k.state == SL_LISTEN && sl_addr_port(sa(&addr)) != 0 && sl_addr_equal(sa(&k.local), sa(&addr)),
+            "lab06_join returned a socket that is %s on %s, and wrote %s into *addr: expected LISTEN, and the "
+            "address the kernel gave it (getsockname()) in *addr",
+            sl_state_linux_name(k.state), tl_str(&k.local, 0), tl_str(&addr, 1));
+    close(member);
+
+    /* An address of another family (AF_UNIX): no socket at all. */
+    memset(&asked, 0, sizeof asked);
+    asked.ss_family = AF_UNIX;
+    snapshot_fds(&before);
+    int result = lab06_join(&asked, BACKLOG);
+    require_clean_failure(result, errno, EAFNOSUPPORT, &before,
+                          "lab06_join on an AF_UNIX address (neither AF_INET nor AF_INET6)");
+
+    for (size_t i = 0; i < sizeof failing / sizeof failing[0]; i++) {
+        address("127.0.0.2", 0, &asked);
+        snapshot_fds(&before);
+        fault_clear();
+        fault_fail(failing[i].call, 0, failing[i].err);
+        result = lab06_join(&asked, BACKLOG);
+        int err = errno;
+        fault_clear();
+        require_clean_failure(result, err, failing[i].err, &before, failing[i].what);
+    }
+}
+
+/*
+ * The smallest and the largest group, on the wildcard address, with len
+ * the size of a whole struct sockaddr_storage (as many callers pass it):
+ * exactly 0, n members in the kernel, and connections from 127.0.0.2 to
+ * 127.0.0.3 reach them.
+ */
+static void test_group_sizes(void)
+{
+    static const int sizes[] = { 1, LAB06_MAX_LISTENERS };
+    struct sl_diag_socket listeners[2 * LAB06_MAX_LISTENERS];
+    struct sockaddr_storage any, target;
+    struct lab06_group group;
+
+    address("0.0.0.0", 0, &any);
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        int n = sizes[s];
+        char call[96];
+
+        snprintf(call, sizeof call, "lab06_group_open(0.0.0.0:0, len = sizeof(struct sockaddr_storage), n = %d)", n);
+        memset(&group, 0xAA, sizeof group);
+        int result = lab06_group_open(&group, sa(&any), sizeof any, n, BACKLOG);
+        require_exactly(result, errno, 0, call);
+        require(group.count == n, "after %s group.count is %d", call, group.count);
+        int listed = kernel_listeners(&group, listeners, 2 * LAB06_MAX_LISTENERS);
+        require(listed == n, "after %s the kernel lists %d LISTEN sockets on %s, expected %d", call, listed,
+                tl_str(&group.addr, 0), n);
+        for (int i = 0; i < n; i++) {
+            struct sl_diag_socket k = tl_kernel_view(group.fds[i], "a group member");
+            require(k.state == SL_LISTEN && sl_addr_equal(sa(&k.local), sa(&group.addr)),
+                    "after %s group.fds[%d] is %s on %s; expected LISTEN on %s", call, i, sl_state_linux_name(k.state),
+                    tl_str(&k.local, 0), tl_str(&group.addr, 1));
+        }
+        address("127.0.0.3", sl_addr_port(sa(&group.addr)), &target);
+        for (int c = 0; c < 4; c++) {
+            int slot;
+            int client = connect_client_from("127.0.0.2", &target);
+            int conn = harness_accept(&group, &slot);
+            require(n > 1 || slot == 0, "harness: a group of one accepted in slot %d", slot);
+            close(conn);
+            reset_close(client);
+        }
+        close_group(&group);
+    }
+}
+
 /* ------------------------------------------------------------------ */
 /* Step 2: Which listener took the connection                           */
 /* ------------------------------------------------------------------ */
@@ -974,6 +1468,71 @@ static void test_accept_times_out(void)
     require(tl_open_fd_count() == before, "lab06_group_accept opened a descriptor although nobody connected");
     require_failure(conn, err, ETIMEDOUT, "lab06_group_accept with no connection coming");
     require(slot == -7, "a failed lab06_group_accept changed *slot to %d", slot);
+    close_group(&group);
+}
+
+/*
+ * poll() failing, accept() failing, and a member that is not a listening
+ * socket: -1 with the promised errno, *slot untouched, nothing opened; the
+ * connection that was waiting is still there for the next call.
+ */
+static void test_accept_errors(void)
+{
+    struct lab06_group group, broken;
+    struct open_fds before;
+    long queue[2];
+    int slot;
+
+    harness_group_on(&group, "127.0.0.3", 2);
+    int client = connect_client_from("127.0.0.2", &group.addr);
+    wait_queued(&group, 1, queue);
+
+    static const struct {
+        enum fault_call call;
+        int err;
+        const char *what;
+    } failing[] = {
+        { FC_POLL, ENOMEM, "lab06_group_accept when poll() fails with ENOMEM" },
+        { FC_ACCEPT, ECONNABORTED, "lab06_group_accept when accept() fails with ECONNABORTED" },
+    };
+    for (size_t i = 0; i < sizeof failing / sizeof failing[0]; i++) {
+        slot = -7;
+        snapshot_fds(&before);
+        fault_clear();
+        fault_fail(failing[i].call, 0, failing[i].err);
+        int conn = lab06_group_accept(&group, ACCEPT_TIMEOUT_MS, &slot);
+        int err = errno;
+        fault_clear();
+        require_clean_failure(conn, err, failing[i].err, &before, failing[i].what);
+        require(slot == -7, "%s changed *slot to %d: leave it alone on failure", failing[i].what, slot);
+    }
+
+    /* Nothing was taken: the connection still waits, and is accepted now. */
+    int kernel_slot = queue[0] == 1 ? 0 : 1;
+    int conn = lab06_group_accept(&group, ACCEPT_TIMEOUT_MS, &slot);
+    require_success(conn, errno, "lab06_group_accept after two failed calls");
+    require(slot == kernel_slot, "the connection waited in the queue of member %d, but lab06_group_accept says slot %d",
+            kernel_slot, slot);
+    close(conn);
+    reset_close(client);
+
+    /* A member that is no listener (a socket never bound): poll() reports
+     * POLLHUP for it, not POLLIN. No connection anywhere: EIO at once. */
+    broken = group;
+    int stray = socket(AF_INET, SOCK_STREAM, 0);
+    require_harness(stray != -1);
+    broken.fds[1] = stray;
+    slot = -7;
+    snapshot_fds(&before);
+    long long start = sl_now_ms();
+    conn = lab06_group_accept(&broken, ACCEPT_TIMEOUT_MS, &slot);
+    int err = errno;
+    require_clean_failure(conn, err, EIO, &before,
+                          "lab06_group_accept with a member that is not listening (poll(): POLLHUP, no POLLIN)");
+    require(slot == -7, "a failed lab06_group_accept changed *slot to %d", slot);
+    require(sl_now_ms() - start < ACCEPT_TIMEOUT_MS, "lab06_group_accept waited for the whole time limit although "
+            "poll() had reported a member in error at once");
+    close(stray);
     close_group(&group);
 }
 
@@ -1050,7 +1609,7 @@ static void test_reset_leaves_no_time_wait(void)
         int conn = harness_accept(&group, &slot);
 
         int result = lab06_close_reset(client);
-        require_success(result, errno, "lab06_close_reset");
+        require_exactly(result, errno, 0, "lab06_close_reset");
         require(!tl_fd_is_open(client), "lab06_close_reset left the descriptor open");
 
         /* What the server's end saw: a reset, not a FIN. */
@@ -1119,6 +1678,86 @@ static void test_source_port_after_time_wait(void)
     close_group(&group);
 }
 
+/*
+ * Each call of lab06_connect_from failing in turn, client on 127.0.0.2
+ * and server on 127.0.0.3: -1 with that call's errno, nothing left open.
+ * Then lab06_close_reset on a descriptor that is no socket.
+ */
+static void test_connect_from_failures(void)
+{
+    struct sockaddr_storage source, server, held, refused;
+    struct open_fds before;
+    struct rlimit saved;
+    int result, err;
+
+    int listener = tl_bound_socket("127.0.0.3", &server);
+    require_harness(listen(listener, BACKLOG) == 0);
+    tl_free_port("127.0.0.2", &source);
+
+    /* No descriptor left for the socket (RLIMIT_NOFILE): EMFILE. */
+    snapshot_fds(&before);
+    limit_fd_room(0, &saved);
+    result = lab06_connect_from(sa(&source), sa_len(&source), sa(&server), sa_len(&server));
+    err = errno;
+    require_harness(sj_setrlimit(RLIMIT_NOFILE, &saved) == 0);
+    require_clean_failure(result, err, EMFILE, &before, "lab06_connect_from with no descriptor left (EMFILE)");
+
+    /* setsockopt(SO_REUSEADDR) fails. */
+    snapshot_fds(&before);
+    fault_clear();
+    fault_fail(FC_SETSOCKOPT, 0, ENOPROTOOPT);
+    result = lab06_connect_from(sa(&source), sa_len(&source), sa(&server), sa_len(&server));
+    err = errno;
+    fault_clear();
+    require_clean_failure(result, err, ENOPROTOOPT, &before,
+                          "lab06_connect_from when setsockopt(SO_REUSEADDR) fails with ENOPROTOOPT");
+
+    /* The source is a listener's address: bind() fails, SO_REUSEADDR or not. */
+    int holder = tl_bound_socket("127.0.0.2", &held);
+    require_harness(listen(holder, 1) == 0);
+    snapshot_fds(&before);
+    result = lab06_connect_from(sa(&held), sa_len(&held), sa(&server), sa_len(&server));
+    err = errno;
+    require_clean_failure(result, err, EADDRINUSE, &before,
+                          "lab06_connect_from from a source address and port a listener holds (bind(): EADDRINUSE)");
+    close(holder);
+
+    /* Nobody listens on the server's port: connect() is refused. */
+    tl_free_port("127.0.0.3", &refused);
+    snapshot_fds(&before);
+    result = lab06_connect_from(sa(&source), sa_len(&source), sa(&refused), sa_len(&refused));
+    err = errno;
+    require_clean_failure(result, err, ECONNREFUSED, &before,
+                          "lab06_connect_from to a port nobody listens on (connect(): ECONNREFUSED)");
+
+    /* And it works between the two: the kernel shows exactly that tuple. */
+    int client = lab06_connect_from(sa(&source), sa_len(&source), sa(&server), sa_len(&server));
+    require_success(client, errno, "lab06_connect_from(127.0.0.2 -> 127.0.0.3)");
+    struct sl_diag_socket k = tl_kernel_view(client, "the socket lab06_connect_from returned");
+    require(sl_addr_equal(sa(&k.local), sa(&source)) && sl_addr_equal(sa(&k.remote), sa(&server)),
+            "lab06_connect_from(%s -> %s) made a connection %s -> %s", tl_str(&source, 0), tl_str(&server, 1),
+            tl_str(&k.local, 2), tl_str(&k.remote, 3));
+    int conn = tl_accept(listener, ACCEPT_TIMEOUT_MS);
+    result = lab06_close_reset(client);
+    require_exactly(result, errno, 0, "lab06_close_reset");
+    close(conn);
+    close(listener);
+
+    /* A descriptor that is no socket (a pipe): setsockopt() fails with
+     * ENOTSOCK; the descriptor is closed all the same. */
+    int pipe_fds[2];
+    require_harness(pipe(pipe_fds) == 0);
+    result = lab06_close_reset(pipe_fds[0]);
+    err = errno;
+    bool still_open = tl_fd_is_open(pipe_fds[0]);
+    if (still_open)
+        close(pipe_fds[0]);
+    close(pipe_fds[1]);
+    require_failure(result, err, ENOTSOCK, "lab06_close_reset on a pipe");
+    require(!still_open, "lab06_close_reset on a pipe failed as it should but left the descriptor open: close it "
+            "whenever it was open (only EBADF means it was not)");
+}
+
 /* ------------------------------------------------------------------ */
 /* Step 4: The spread over many connections                             */
 /* ------------------------------------------------------------------ */
@@ -1141,7 +1780,7 @@ static void counted_batch(const struct lab06_group *group, int batch_number, lon
     for (int i = 0; i < group->count; i++)
         counts[i] = 1000;
     int result = lab06_count_accepts(group, BATCH, ACCEPT_TIMEOUT_MS, counts);
-    require_success(result, errno, "lab06_count_accepts");
+    require_exactly(result, errno, 0, "lab06_count_accepts");
     for (int i = 0; i < group->count; i++) {
         require(counts[i] - 1000 == queue[i],
                 "batch %d: the kernel had queued %ld connections on member %d, lab06_count_accepts "
@@ -1197,6 +1836,60 @@ static void test_spread_within_tolerance(void)
     close_group(&group);
 }
 
+/*
+ * Fewer connections than expected, and accept() failing in the middle:
+ * -1 with ETIMEDOUT (or accept()'s errno), counts[] holding exactly the
+ * connections accepted, each of them closed.
+ */
+static void test_count_accepts_errors(void)
+{
+    struct lab06_group group;
+    struct open_fds before;
+    long queue[2], left[2], counts[2];
+
+    harness_group_on(&group, "127.0.0.3", 2);
+
+    /* One connection, three expected: the 2nd wait times out. */
+    int client = connect_client_from("127.0.0.2", &group.addr);
+    wait_queued(&group, 1, queue);
+    counts[0] = counts[1] = 5;
+    snapshot_fds(&before);
+    int result = lab06_count_accepts(&group, 3, 50, counts);
+    int err = errno;
+    require_clean_failure(result, err, ETIMEDOUT, &before, "lab06_count_accepts(expected = 3) with 1 connection");
+    for (int i = 0; i < 2; i++)
+        require(counts[i] - 5 == queue[i],
+                "1 connection waited on member %d's queue %ld times, but lab06_count_accepts added %ld to counts[%d] "
+                "(it stops at the first failure; counts[] then holds the connections accepted)",
+                i, queue[i], counts[i] - 5, i);
+    require(accept_queues(&group, left) == 0, "lab06_count_accepts left the connection in a queue");
+    reset_close(client);
+
+    /* Two connections; the 2nd accept() fails (ECONNABORTED). */
+    int clients[2];
+    for (int c = 0; c < 2; c++)
+        clients[c] = connect_client_from("127.0.0.2", &group.addr);
+    wait_queued(&group, 2, queue);
+    counts[0] = counts[1] = 0;
+    snapshot_fds(&before);
+    fault_clear();
+    fault_fail(FC_ACCEPT, 1, ECONNABORTED);
+    result = lab06_count_accepts(&group, 2, ACCEPT_TIMEOUT_MS, counts);
+    err = errno;
+    fault_clear();
+    require_clean_failure(result, err, ECONNABORTED, &before,
+                          "lab06_count_accepts(expected = 2) when the 2nd accept() fails with ECONNABORTED");
+    long waiting = accept_queues(&group, left);
+    require(waiting == 1, "harness: %ld connections wait after one was accepted", waiting);
+    for (int i = 0; i < 2; i++)
+        require(counts[i] == queue[i] - left[i],
+                "member %d had %ld connections and accepted %ld, but counts[%d] is %ld", i, queue[i],
+                queue[i] - left[i], i, counts[i]);
+    for (int c = 0; c < 2; c++)
+        reset_close(clients[c]);
+    close_group(&group);
+}
+
 /* ------------------------------------------------------------------ */
 /* Step 5: One shared listener: blocking accept() or epoll              */
 /* ------------------------------------------------------------------ */
@@ -1239,6 +1932,367 @@ static void test_epoll_wakes_one_worker(void)
     require(top * 100 >= EPOLL_TOP_MIN_PERCENT * SHARED_CONNECTIONS,
             "epoll workers got %s of %d connections under light load; one worker should take at least %d%%",
             counts_text(counts, WORKERS), SHARED_CONNECTIONS, EPOLL_TOP_MIN_PERCENT);
+}
+
+/*
+ * The server's end of the connection from client to the listener: wait
+ * until the worker has read everything the client sent (the kernel's
+ * receive queue is empty) or the end is gone, then until the worker
+ * sleeps again: then it has done all it would do with those bytes.
+ */
+static void wait_bytes_taken(int listener, int client, pid_t worker)
+{
+    struct sockaddr_storage server = tl_local_address(listener, "the workers' listener");
+    struct sockaddr_storage local = tl_local_address(client, "the test's client");
+    struct sl_diag_filter server_end = {
+        .family = AF_INET,
+        .local_port = sl_addr_port(sa(&server)),
+        .remote_port = sl_addr_port(sa(&local)),
+    };
+    long long deadline = sl_now_ms() + ACCEPT_TIMEOUT_MS;
+
+    for (;;) {
+        struct sl_diag_socket k;
+        int n = sl_diag_list(&server_end, &k, 1);
+        require(n != -1, "harness: sock_diag: %s", sl_errno_name(errno));
+        if (n == 0 || k.state != SL_ESTABLISHED || k.rqueue == 0)
+            break;
+        require(sl_now_ms() < deadline, "the worker did not read the bytes its client sent within %d ms",
+                ACCEPT_TIMEOUT_MS);
+        usleep(100);
+    }
+    for (;;) {
+        char state = tl_process_state(worker);
+        if (state == 'S' || state == 'Z' || state == 0)
+            break;
+        require(sl_now_ms() < deadline, "the worker does not go back to sleep after reading (state %c)", state);
+        usleep(100);
+    }
+}
+
+/*
+ * A client that sends in pieces keeps its connection: the worker reads
+ * each piece and waits for more. When the client closes its side (a FIN,
+ * read() returns 0), the worker closes the connection.
+ */
+static void test_workers_hold_connections(void)
+{
+    static const char *const pieces[] = { "a", "bc", "defgh" };
+    struct sockaddr_storage server;
+    struct lab06_workers workers;
+    char byte;
+    int listener = tl_listener(AF_INET, &server);
+
+    start_n_workers(listener, 1, LAB06_BLOCKING_ACCEPT, &workers);
+    wait_workers_idle(&workers, LAB06_BLOCKING_ACCEPT);
+    pid_t worker = workers.pids[0];
+    int client = connect_client_from("127.0.0.2", &server);
+    uint64_t inode = accepted_inode(listener, client);
+    require(owner_of(&workers, inode) == 0, "harness: the connection went to no worker");
+
+    for (size_t i = 0; i < sizeof pieces / sizeof pieces[0]; i++) {
+        size_t size = strlen(pieces[i]);
+        require_harness(write(client, pieces[i], size) == (ssize_t)size);
+        wait_bytes_taken(listener, client, worker);
+        require(holds_socket(worker, inode) && sl_wait_readable(client, 0) == 0,
+                "the worker closed the connection after its client sent %zu byte(s) (\"%s\"): a client that sends "
+                "keeps its connection; read() until it returns 0 (the client closed) or -1 (it reset)",
+                size, pieces[i]);
+    }
+
+    /* The client closes its side: a FIN, not a reset. read() returns 0. */
+    require_harness(shutdown(client, SHUT_WR) == 0);
+    wait_released_because(worker, inode, "whose client had closed its side (read() returned 0)");
+    require(sl_wait_readable(client, ACCEPT_TIMEOUT_MS) == 1 && recv(client, &byte, 1, 0) == 0,
+            "the worker let go of the connection but its client did not read the end of it (a FIN)");
+    close(client); /* both sides closed: this one client is left in TIME_WAIT */
+    stop_workers(&workers);
+    close(listener);
+}
+
+/*
+ * Errors that are normal life for a worker: accept() interrupted (EINTR),
+ * a client that gave up before it was accepted (ECONNABORTED), another
+ * epoll worker that was quicker (EAGAIN), epoll_wait() interrupted by a
+ * stop and a continue (EINTR). Each worker must wait again and go on
+ * serving.
+ */
+static void test_workers_survive_transient_errors(void)
+{
+    static const int blocking_errors[] = { EINTR, ECONNABORTED };
+    struct sockaddr_storage server;
+    struct lab06_workers workers;
+    char situation[128];
+
+    /* Blocking accept(): both workers sleep in accept(); the fault hits
+     * the next accept(), made by the worker that served a connection. */
+    int listener = tl_listener(AF_INET, &server);
+    start_n_workers(listener, 2, LAB06_BLOCKING_ACCEPT, &workers);
+    wait_workers_idle(&workers, LAB06_BLOCKING_ACCEPT);
+    for (size_t i = 0; i < sizeof blocking_errors / sizeof blocking_errors[0]; i++) {
+        snprintf(situation, sizeof situation, "accept() failed once with %s", sl_errno_name(blocking_errors[i]));
+        fault_clear();
+        fault_fail(FC_ACCEPT, 0, blocking_errors[i]);
+        serve_one(listener, &workers, "");
+        require_workers_carry_on(&workers, LAB06_BLOCKING_ACCEPT, situation);
+        fault_clear();
+    }
+    serve_one(listener, &workers, "after accept() had failed twice");
+    stop_workers(&workers);
+    close(listener);
+
+    /* Epoll: the woken worker's accept() finds nothing (EAGAIN); the
+     * connection still waits, so its next epoll_wait() returns at once. */
+    listener = tl_listener(AF_INET, &server);
+    start_n_workers(listener, 2, LAB06_EPOLL, &workers);
+    wait_workers_idle(&workers, LAB06_EPOLL);
+    fault_clear();
+    fault_fail(FC_ACCEPT, 0, EAGAIN);
+    serve_one(listener, &workers, "after accept() had failed once with EAGAIN (the worker must epoll_wait() again)");
+    fault_clear();
+    require_workers_carry_on(&workers, LAB06_EPOLL, "accept() failed once with EAGAIN");
+
+    /* A worker asleep in epoll_wait() is stopped, then continued:
+     * epoll_wait() then fails with EINTR (signal(7)). */
+    pid_t stopped = workers.pids[0];
+    require(kill(stopped, SIGSTOP) == 0, "harness: cannot stop worker 0: %s", sl_errno_name(errno));
+    long long deadline = sl_now_ms() + ACCEPT_TIMEOUT_MS;
+    while (tl_process_state(stopped) != 'T') {
+        require(sl_now_ms() < deadline, "harness: worker 0 (pid %d) did not stop", (int)stopped);
+        usleep(100);
+    }
+    require(kill(stopped, SIGCONT) == 0, "harness: cannot continue worker 0: %s", sl_errno_name(errno));
+    require_workers_carry_on(&workers, LAB06_EPOLL, "a stop and a continue (SIGSTOP, SIGCONT) made epoll_wait() "
+                             "fail with EINTR");
+    serve_one(listener, &workers, "after a worker's epoll_wait() failed with EINTR");
+    stop_workers(&workers);
+    close(listener);
+}
+
+/*
+ * Failures for good end a worker, with _exit(), at once: the listener shut
+ * down (every accept() fails with EINVAL), for both models; an epoll
+ * set-up that fails (epoll_ctl(): EPERM, /dev/null is nothing epoll can
+ * watch). A worker that carried on would spin, or sleep for ever.
+ */
+static void test_workers_leave_on_fatal_errors(void)
+{
+    static const enum lab06_model models[] = { LAB06_BLOCKING_ACCEPT, LAB06_EPOLL };
+    struct sockaddr_storage server;
+    struct lab06_workers workers;
+
+    for (int round = 0; round < 3; round++) {
+        enum lab06_model model = round < 2 ? models[round] : LAB06_EPOLL;
+        const char *because = round < 2 ? "the listener was shut down (accept() fails with EINVAL, for good)"
+                                        : "its epoll set-up failed (epoll_ctl() on /dev/null: EPERM)";
+        int fd;
+
+        if (round < 2) {
+            fd = tl_listener(AF_INET, &server);
+            start_n_workers(fd, 2, model, &workers);
+            wait_workers_idle(&workers, model);
+            require_harness(shutdown(fd, SHUT_RDWR) == 0);
+        } else {
+            /* The workers may end before the call returns: check only that
+             * they are the caller's children, alive or not. */
+            fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+            require_harness(fd != -1);
+            memset(&workers, 0, sizeof workers);
+            int result = lab06_workers_start(fd, 2, model, &workers);
+            require_exactly(result, errno, 0, "lab06_workers_start(n = 2, LAB06_EPOLL) on /dev/null");
+            require(workers.count == 2, "lab06_workers_start(n = 2) set workers->count to %d", workers.count);
+            for (int k = 0; k < 2; k++)
+                require(workers.pids[k] > 1 && tl_parent_of(workers.pids[k]) == sj_subject_pid(),
+                        "workers->pids[%d] = %d is not a child of the process that called lab06_workers_start", k,
+                        (int)workers.pids[k]);
+        }
+        for (int k = 0; k < workers.count; k++) {
+            int status = await_end(workers.pids[k], ACCEPT_TIMEOUT_MS);
+            require(status != -1,
+                    "%s worker %d (pid %d) is still running %d ms after %s: a worker leaves with _exit() when a call "
+                    "fails for good",
+                    model == LAB06_EPOLL ? "epoll" : "blocking-accept()", k, (int)workers.pids[k], ACCEPT_TIMEOUT_MS,
+                    because);
+            require(status == -2 || WIFEXITED(status), "worker %d ended with %s after %s; it should leave with _exit()",
+                    k, describe_status(status), because);
+        }
+        stop_workers(&workers);
+        close(fd);
+    }
+}
+
+/*
+ * lab06_workers_start's arguments and failures: n out of range or an
+ * unknown model (EINVAL, nobody started); 1 and LAB06_MAX_WORKERS workers
+ * (exactly that many); a closed descriptor (fcntl(): EBADF); a listener on
+ * a high descriptor number, whose other flags are kept; fork() failing
+ * (EAGAIN, the workers already started ended and reaped, fork()'s errno
+ * even when waiting for them fails too).
+ */
+static void test_workers_start_errors(void)
+{
+    static const struct {
+        int n;
+        int model;
+        const char *what;
+    } invalid[] = {
+        { 0, LAB06_BLOCKING_ACCEPT, "lab06_workers_start(n = 0)" },
+        { LAB06_MAX_WORKERS + 1, LAB06_BLOCKING_ACCEPT, "lab06_workers_start(n = LAB06_MAX_WORKERS + 1)" },
+        { LAB06_MAX_WORKERS + 1, LAB06_EPOLL, "lab06_workers_start(n = LAB06_MAX_WORKERS + 1, LAB06_EPOLL)" },
+        { 2, 7, "lab06_workers_start(n = 2, model = 7, neither LAB06_BLOCKING_ACCEPT nor LAB06_EPOLL)" },
+    };
+    struct sockaddr_storage server;
+    struct lab06_workers workers;
+    struct rlimit saved, none;
+    int result, err;
+
+    int listener = tl_listener(AF_INET, &server);
+    for (size_t i = 0; i < sizeof invalid / sizeof invalid[0]; i++) {
+        memset(&workers, 0, sizeof workers);
+        result = lab06_workers_start(listener, invalid[i].n, (enum lab06_model)invalid[i].model, &workers);
+        err = errno;
+        if (result != -1)
+            end_student_processes();
+        require_failure(result, err, EINVAL, invalid[i].what);
+        require_no_workers_left(invalid[i].what);
+    }
+
+    /* One worker, and the most there may be. */
+    start_n_workers(listener, 1, LAB06_BLOCKING_ACCEPT, &workers);
+    wait_workers_idle(&workers, LAB06_BLOCKING_ACCEPT);
+    serve_one(listener, &workers, "by the only worker");
+    stop_workers(&workers);
+    start_n_workers(listener, LAB06_MAX_WORKERS, LAB06_EPOLL, &workers);
+    wait_workers_idle(&workers, LAB06_EPOLL);
+    stop_workers(&workers);
+    close(listener);
+
+    /* LAB06_EPOLL on a descriptor that is not open: fcntl() fails. */
+    int closed = tl_listener(AF_INET, &server);
+    close(closed);
+    memset(&workers, 0, sizeof workers);
+    result = lab06_workers_start(closed, 2, LAB06_EPOLL, &workers);
+    err = errno;
+    if (result != -1)
+        end_student_processes();
+    require_failure(result, err, EBADF, "lab06_workers_start(LAB06_EPOLL) on a closed descriptor (fcntl(): EBADF)");
+    require_no_workers_left("lab06_workers_start(LAB06_EPOLL) on a closed descriptor");
+
+    /* A listener on descriptor 100 or above: F_GETFL then F_SETFL on it. */
+    int low = tl_listener(AF_INET, &server);
+    int high = fcntl(low, F_DUPFD, 100);
+    require_harness(high != -1);
+    close(low);
+    int flags = fcntl(high, F_GETFL);
+    start_n_workers(high, 2, LAB06_EPOLL, &workers);
+    require(fcntl(high, F_GETFL) == (flags | O_NONBLOCK),
+            "the listener's file status flags were %#x; after lab06_workers_start(LAB06_EPOLL) they are %#x, expected "
+            "%#x: read them with fcntl(listen_fd, F_GETFL) and add O_NONBLOCK with fcntl(listen_fd, F_SETFL, ...)",
+            (unsigned)flags, (unsigned)fcntl(high, F_GETFL), (unsigned)(flags | O_NONBLOCK));
+    wait_workers_idle(&workers, LAB06_EPOLL);
+    serve_one(high, &workers, "on a listener at descriptor 100 or above");
+    stop_workers(&workers);
+    close(high);
+
+    /* fork() fails at once (RLIMIT_NPROC 0): EAGAIN, nobody to stop. */
+    listener = tl_listener(AF_INET, &server);
+    require_harness(getrlimit(RLIMIT_NPROC, &saved) == 0);
+    none = saved;
+    none.rlim_cur = 0;
+    require_harness(sj_setrlimit(RLIMIT_NPROC, &none) == 0);
+    memset(&workers, 0, sizeof workers);
+    result = lab06_workers_start(listener, 3, LAB06_BLOCKING_ACCEPT, &workers);
+    err = errno;
+    require_harness(sj_setrlimit(RLIMIT_NPROC, &saved) == 0);
+    if (result != -1)
+        end_student_processes();
+    require_failure(result, err, EAGAIN, "lab06_workers_start(n = 3) when fork() fails at once (RLIMIT_NPROC)");
+    require_no_workers_left("lab06_workers_start(n = 3) when fork() fails at once");
+
+    /* Two workers start, the third fork() fails: they are ended and reaped.
+     * Then the same with SIGCHLD ignored, where the kernel reaps them itself
+     * and waitpid() fails with ECHILD: the error is still fork()'s. */
+    for (int ignored = 0; ignored < 2; ignored++) {
+        const char *what = ignored ? "lab06_workers_start(n = 4) when the third fork() fails, SIGCHLD ignored"
+                                   : "lab06_workers_start(n = 4) when the third fork() fails (RLIMIT_NPROC)";
+        if (ignored) {
+            signal(SIGCHLD, SIG_IGN);
+            sj_restart(); /* a subject that ignores SIGCHLD too */
+        }
+        sj_subject_pid(); /* running, so that it counts */
+        if (limit_forks(2, &saved)) {
+            memset(&workers, 0, sizeof workers);
+            result = lab06_workers_start(listener, 4, LAB06_BLOCKING_ACCEPT, &workers);
+            err = errno;
+            require_harness(sj_setrlimit(RLIMIT_NPROC, &saved) == 0);
+            if (result != -1)
+                end_student_processes();
+            require_failure(result, err, EAGAIN, what);
+            require_no_workers_left(what);
+        }
+        if (ignored) {
+            signal(SIGCHLD, SIG_DFL);
+            sj_restart();
+        }
+    }
+    close(listener);
+}
+
+/*
+ * lab06_workers_stop with a pid that is not the caller's child (a process
+ * of the test's own): waitpid() fails with ECHILD, so -1 and ECHILD; the
+ * real workers are still stopped and reaped, the stranger got SIGTERM.
+ */
+static void test_workers_stop_errors(void)
+{
+    struct sockaddr_storage server;
+    struct lab06_workers workers, mixed;
+    int status;
+    int listener = tl_listener(AF_INET, &server);
+
+    start_n_workers(listener, 2, LAB06_BLOCKING_ACCEPT, &workers);
+    wait_workers_idle(&workers, LAB06_BLOCKING_ACCEPT);
+    pid_t stranger = fork();
+    require_harness(stranger != -1);
+    if (stranger == 0) {
+        for (int fd = 3; fd < FD_SNAPSHOT; fd++)
+            close(fd);
+        for (;;)
+            pause();
+    }
+
+    memset(&mixed, 0, sizeof mixed);
+    mixed.count = 3;
+    mixed.pids[0] = stranger;
+    mixed.pids[1] = workers.pids[0];
+    mixed.pids[2] = workers.pids[1];
+    int result = lab06_workers_stop(&mixed);
+    int err = errno;
+    /* SIGTERM was sent; the stranger may take a moment to end. */
+    long long deadline = sl_now_ms() + ACCEPT_TIMEOUT_MS / 4;
+    bool stranger_ended;
+    while (!(stranger_ended = waitpid(stranger, &status, WNOHANG) == stranger) && sl_now_ms() < deadline)
+        usleep(1000);
+    if (!stranger_ended) {
+        kill(stranger, SIGKILL);
+        waitpid(stranger, &status, 0);
+    }
+    for (int k = 0; k < 2; k++) {
+        char state = tl_process_state(workers.pids[k]);
+        if (state != 0)
+            end_student_processes();
+        require(state == 0,
+                "after lab06_workers_stop worker %d (pid %d) %s: a waitpid() that fails for one pid must not stop "
+                "the others from being killed and reaped",
+                k, (int)workers.pids[k], state == 'Z' ? "was a zombie nobody had waited for" : "was still running");
+    }
+    require_failure(result, err, ECHILD,
+                    "lab06_workers_stop with pids[0] a process that is not the caller's child (waitpid(): ECHILD)");
+    require(mixed.count == 0, "lab06_workers_stop left workers->count at %d", mixed.count);
+    require(stranger_ended && WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM,
+            "pids[0] of the workers was %s after lab06_workers_stop: kill() each pid with SIGTERM",
+            stranger_ended ? describe_status(status) : "still running");
+    close(listener);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1305,7 +2359,7 @@ static void test_remove_moves_last_into_slot(void)
         before[t] = landing_slot(&group, &source[t]);
 
     int result = lab06_group_remove(&group, removed);
-    require_success(result, errno, "lab06_group_remove(slot 1)");
+    require_exactly(result, errno, 0, "lab06_group_remove(slot 1)");
     require(group.count == GROUP_SIZE - 1, "after lab06_group_remove group.count is %d, expected %d", group.count,
             GROUP_SIZE - 1);
     require(!tl_fd_is_open(removed_fd), "lab06_group_remove did not close the member's descriptor");
@@ -1336,6 +2390,76 @@ static void test_remove_moves_last_into_slot(void)
     close_group(&group);
 }
 
+/* Does group still hold what `was` held: the same count, descriptors and address? */
+static bool group_unchanged(const struct lab06_group *group, const struct lab06_group *was)
+{
+    if (group->count != was->count || !sl_addr_equal(sa(&group->addr), sa(&was->addr)))
+        return false;
+    for (int i = 0; i < was->count && i < LAB06_MAX_LISTENERS; i++)
+        if (group->fds[i] != was->fds[i])
+            return false;
+    return true;
+}
+
+/*
+ * lab06_group_add on a full group (ENOSPC) and when the new member cannot
+ * be opened (EMFILE): -1, the group unchanged, nothing left open. Then a
+ * member added to a wildcard group, and lab06_group_remove's 0, exactly.
+ */
+static void test_add_remove_errors(void)
+{
+    struct lab06_group group, was;
+    struct open_fds before;
+    struct rlimit saved;
+    long queue[LAB06_MAX_LISTENERS];
+
+    harness_group(&group, LAB06_MAX_LISTENERS);
+    was = group;
+    snapshot_fds(&before);
+    int result = lab06_group_add(&group, BACKLOG);
+    require_clean_failure(result, errno, ENOSPC, &before, "lab06_group_add on a group of LAB06_MAX_LISTENERS");
+    require(group_unchanged(&group, &was), "a failed lab06_group_add changed the group (count %d, was %d)", group.count,
+            was.count);
+    struct sl_diag_socket listed[2 * LAB06_MAX_LISTENERS];
+    require(kernel_listeners(&group, listed, 2 * LAB06_MAX_LISTENERS) == LAB06_MAX_LISTENERS,
+            "a failed lab06_group_add changed the kernel's group");
+    close_group(&group);
+
+    harness_group_on(&group, "0.0.0.0", 2);
+    was = group;
+    snapshot_fds(&before);
+    limit_fd_room(0, &saved);
+    result = lab06_group_add(&group, BACKLOG);
+    int err = errno;
+    require_harness(sj_setrlimit(RLIMIT_NOFILE, &saved) == 0);
+    require_clean_failure(result, err, EMFILE, &before, "lab06_group_add with no descriptor left (EMFILE)");
+    require(group_unchanged(&group, &was), "a failed lab06_group_add changed the group (count %d, was %d)", group.count,
+            was.count);
+
+    /* It works on the wildcard address: slot 2, LISTEN on 0.0.0.0:port. */
+    result = lab06_group_add(&group, BACKLOG);
+    require_exactly(result, errno, 2, "lab06_group_add on a group of 2 on 0.0.0.0");
+    require(group.count == 3, "after lab06_group_add group.count is %d, expected 3", group.count);
+    struct sl_diag_socket k = tl_kernel_view(group.fds[2], "the added member");
+    require(k.state == SL_LISTEN && sl_addr_equal(sa(&k.local), sa(&group.addr)),
+            "the added member is %s on %s, not LISTEN on %s", sl_state_linux_name(k.state), tl_str(&k.local, 0),
+            tl_str(&group.addr, 1));
+    struct sockaddr_storage target;
+    address("127.0.0.3", sl_addr_port(sa(&group.addr)), &target);
+    int clients[24];
+    for (int c = 0; c < 24; c++)
+        clients[c] = connect_client_from("127.0.0.2", &target);
+    wait_queued(&group, 24, queue);
+    for (int c = 0; c < 24; c++)
+        reset_close(clients[c]);
+
+    int removed_fd = group.fds[0];
+    result = lab06_group_remove(&group, 0);
+    require_exactly(result, errno, 0, "lab06_group_remove(slot 0)");
+    require(!tl_fd_is_open(removed_fd) && group.count == 2, "lab06_group_remove did not close slot 0 and count one less");
+    close_group(&group);
+}
+
 /* ------------------------------------------------------------------ */
 /* Step 7: Closing a listener: reset or migrate                         */
 /* ------------------------------------------------------------------ */
@@ -1353,7 +2477,7 @@ static void test_close_resets_queue(void)
     queue_clients(&group, clients, queue);
 
     int result = lab06_group_retire(&group, 0, false);
-    require_success(result, errno, "lab06_group_retire(slot 0, migrate = false)");
+    require_exactly(result, errno, 0, "lab06_group_retire(slot 0, migrate = false)");
     require(read_migrate_setting() == 0, "after lab06_group_retire(migrate = false) tcp_migrate_req is %d",
             read_migrate_setting());
     require(!tl_fd_is_open(closing_fd) && group.count == 1,
@@ -1386,7 +2510,7 @@ static void test_migrate_keeps_queue(void)
     require(queue[0] > 0, "harness: no connection waits on member 0");
 
     int result = lab06_group_retire(&group, 0, true);
-    require_success(result, errno, "lab06_group_retire(slot 0, migrate = true)");
+    require_exactly(result, errno, 0, "lab06_group_retire(slot 0, migrate = true)");
     require(read_migrate_setting() == 1, "after lab06_group_retire(migrate = true) tcp_migrate_req is %d",
             read_migrate_setting());
     require(group.count == GROUP_SIZE - 1, "after lab06_group_retire group.count is %d, expected %d", group.count,
@@ -1402,6 +2526,81 @@ static void test_migrate_keeps_queue(void)
     long resets = count_resets(clients);
     show_measurement("migrate queued-on-closed %ld resets %ld accepted %ld\n", queue[0], resets, accepted);
     require(accepted == QUEUED && resets == 0, "the survivors accepted %ld, %ld clients were reset", accepted, resets);
+    close_group(&group);
+}
+
+/*
+ * lab06_group_retire's failures: a bad slot (EINVAL, before the setting is
+ * touched), the setting's file that cannot be opened (EMFILE), written
+ * (write(): EINVAL) or closed (close(): EIO): -1 with that errno, the
+ * member still open and in the group, nothing else left open.
+ */
+static void test_retire_errors(void)
+{
+    struct lab06_group group, was;
+    struct open_fds before;
+    struct rlimit saved;
+    char call[96];
+
+    require_private_namespace();
+    harness_group(&group, 3);
+    was = group;
+
+    /* A bad slot: EINVAL, and the setting stays as it was. */
+    static const int bad_slots[] = { -1, 3 };
+    for (int setting = 0; setting < 2; setting++) {
+        write_migrate_setting(setting ? "1" : "0");
+        for (size_t i = 0; i < sizeof bad_slots / sizeof bad_slots[0]; i++) {
+            snprintf(call, sizeof call, "lab06_group_retire(slot %d of 3, migrate = %s)", bad_slots[i],
+                     setting ? "false" : "true");
+            snapshot_fds(&before);
+            int result = lab06_group_retire(&group, bad_slots[i], setting == 0);
+            require_clean_failure(result, errno, EINVAL, &before, call);
+            require(read_migrate_setting() == setting,
+                    "%s wrote tcp_migrate_req (now %d) although the slot is out of range: check the slot first",
+                    call, read_migrate_setting());
+            require(group_unchanged(&group, &was), "%s changed the group", call);
+        }
+    }
+
+    /* The setting's file: open() fails (no descriptor left), write()
+     * fails, close() fails. Each time -1 with that errno, slot 1 kept. */
+    for (int round = 0; round < 3; round++) {
+        static const char *const what[] = {
+            "lab06_group_retire(slot 1) with no descriptor left (open(): EMFILE)",
+            "lab06_group_retire(slot 1) when write() to tcp_migrate_req fails with EINVAL",
+            "lab06_group_retire(slot 1) when close() of tcp_migrate_req fails with EIO",
+        };
+        static const int want[] = { EMFILE, EINVAL, EIO };
+
+        snapshot_fds(&before);
+        fault_clear();
+        if (round == 0)
+            limit_fd_room(0, &saved);
+        else if (round == 1)
+            fault_fail(FC_WRITE, 0, EINVAL);
+        else
+            fault_fail(FC_CLOSE, 0, EIO);
+        int result = lab06_group_retire(&group, 1, true);
+        int err = errno;
+        fault_clear();
+        if (round == 0)
+            require_harness(sj_setrlimit(RLIMIT_NOFILE, &saved) == 0);
+        require_clean_failure(result, err, want[round], &before, what[round]);
+        require(group_unchanged(&group, &was),
+                "%s returned -1 but changed the group (count %d): on failure the member stays open and in the group",
+                what[round], group.count);
+    }
+
+    /* And it works: exactly 0, slot 1 closed, the last member moved in. */
+    int result = lab06_group_retire(&group, 1, false);
+    require_exactly(result, errno, 0, "lab06_group_retire(slot 1 of 3, migrate = false)");
+    require(read_migrate_setting() == 0, "after lab06_group_retire(migrate = false) tcp_migrate_req is %d",
+            read_migrate_setting());
+    require(group.count == 2 && group.fds[1] == was.fds[2] && !tl_fd_is_open(was.fds[1]),
+            "after lab06_group_retire(slot 1 of 3) the group has %d members, fds[1] = %d (was fd %d in slot 2), and "
+            "slot 1's descriptor is %s",
+            group.count, group.fds[1], was.fds[2], tl_fd_is_open(was.fds[1]) ? "still open" : "closed");
     close_group(&group);
 }
 
@@ -1443,33 +2642,58 @@ static const struct grade_test tests[] = {
       .description = "4 members: the kernel lists 4 LISTEN sockets with SO_REUSEPORT on one port, each gets connections" },
     { .step = 1, .name = "group_all_or_nothing", .points = 2, .run = test_group_all_or_nothing,
       .description = "EADDRINUSE on a plain listener's port, EMFILE at the 3rd member, EINVAL: nothing left open" },
+    { .step = 1, .name = "join_failures", .points = 1, .run = test_join_failures,
+      .description = "lab06_join: LISTEN on 127.0.0.2 with the port in *addr; AF_UNIX gives EAFNOSUPPORT; setsockopt(), listen(), getsockname() failing: -1, their errno, nothing left open" },
+    { .step = 1, .name = "group_sizes", .points = 1, .run = test_group_sizes,
+      .description = "groups of 1 and of 16 on 0.0.0.0 with len = sizeof(struct sockaddr_storage): exactly 0, n listeners, reached from 127.0.0.2 at 127.0.0.3" },
     { .step = 2, .name = "accept_names_the_listener", .points = 3, .run = test_accept_names_the_listener,
       .description = "the slot reported is the member in whose accept queue the kernel put the connection" },
     { .step = 2, .name = "accept_times_out", .points = 1, .run = test_accept_times_out,
       .description = "no connection: -1/ETIMEDOUT, nothing opened, *slot untouched" },
+    { .step = 2, .name = "accept_errors", .points = 1, .run = test_accept_errors,
+      .description = "poll() ENOMEM, accept() ECONNABORTED, a member not listening (EIO at once): -1, *slot untouched, the connection still there" },
     { .step = 3, .name = "same_tuple_same_listener", .points = 3, .run = test_same_tuple_same_listener,
       .description = "8 fixed 4-tuples, 4 rounds: the kernel shows the requested source, and each lands where it did before" },
     { .step = 3, .name = "reset_leaves_no_time_wait", .points = 2, .run = test_reset_leaves_no_time_wait,
       .description = "the server reads ECONNRESET, no end is left in the kernel, the tuple is reusable at once" },
     { .step = 3, .name = "source_port_after_time_wait", .points = 1, .run = test_source_port_after_time_wait,
       .description = "a source port held by a TIME_WAIT can be bound again (SO_REUSEADDR)" },
+    { .step = 3, .name = "connect_from_failures", .points = 2, .run = test_connect_from_failures,
+      .description = "127.0.0.2 -> 127.0.0.3: EMFILE, setsockopt() failing, a source a listener holds (EADDRINUSE), ECONNREFUSED: nothing left open; close_reset of a pipe: ENOTSOCK, closed" },
     { .step = 4, .name = "counts_match_kernel", .points = 2, .run = test_counts_match_kernel,
       .description = "200 queued connections: the counts equal the kernel's accept queue of each member" },
+    { .step = 4, .name = "count_accepts_errors", .points = 1, .run = test_count_accepts_errors,
+      .description = "fewer connections than expected (ETIMEDOUT) and accept() failing midway: -1, counts hold exactly those accepted, each closed" },
     { .step = 4, .name = "spread_within_tolerance", .points = 3, .run = test_spread_within_tolerance,
       .description = "4,000 connections, counts checked against the kernel: each member within 15% of 1,000" },
     { .step = 5, .name = "blocking_accept_takes_turns", .points = 3, .run = test_blocking_accept_takes_turns,
       .description = "4 workers asleep in accept() on one listener: each accepts 15%..35% under light load" },
     { .step = 5, .name = "epoll_wakes_one_worker", .points = 3, .run = test_epoll_wakes_one_worker,
       .description = "4 workers in epoll_wait() with EPOLLEXCLUSIVE: one takes >= 80%, no other worker wakes" },
+    { .step = 5, .name = "workers_hold_connections", .points = 1, .run = test_workers_hold_connections,
+      .description = "a client sending in pieces keeps its connection; when it closes its side (FIN) the worker closes" },
+    { .step = 5, .name = "workers_survive_transient_errors", .points = 2, .run = test_workers_survive_transient_errors,
+      .description = "accept() EINTR, ECONNABORTED, EAGAIN (epoll) and epoll_wait() EINTR (SIGSTOP, SIGCONT): every worker waits again and serves" },
+    { .step = 5, .name = "workers_leave_on_fatal_errors", .points = 1, .run = test_workers_leave_on_fatal_errors,
+      .description = "the listener shut down (accept(): EINVAL), epoll_ctl() failing: each worker leaves with _exit(), for both models" },
+    { .step = 5, .name = "workers_start_errors", .points = 2, .run = test_workers_start_errors,
+      .description = "EINVAL for n 0, 17 and a bad model; 1 and 16 workers; fcntl() EBADF; flags kept at fd >= 100; fork() failing: EAGAIN, nobody left" },
+    { .step = 5, .name = "workers_stop_errors", .points = 1, .run = test_workers_stop_errors,
+      .description = "a pid that is not the caller's child: -1/ECHILD, it got SIGTERM, the real workers still reaped" },
     { .step = 6, .name = "add_moves_about_half", .points = 3, .run = test_add_moves_about_half,
       .description = "a 5th member is slot 4; of 400 fixed tuples about half move, each only to the slot the hash allows" },
     { .step = 6, .name = "remove_moves_last_into_slot", .points = 3, .run = test_remove_moves_last_into_slot,
       .description = "removing slot 1: fds[] matches the kernel's array (the last member moved into slot 1)" },
+    { .step = 6, .name = "add_remove_errors", .points = 1, .run = test_add_remove_errors,
+      .description = "add to a full group (ENOSPC) or with no descriptor left (EMFILE): -1, group unchanged; add on 0.0.0.0 gives slot 2; remove gives 0" },
     { .step = 7, .name = "close_resets_queue", .points = 2, .run = test_close_resets_queue,
       .description = "tcp_migrate_req = 0: exactly the closed member's queued clients are reset",
       .needs = "a network namespace", .own_netns = true, .runs_as_root = true },
     { .step = 7, .name = "migrate_keeps_queue", .points = 3, .run = test_migrate_keeps_queue,
       .description = "tcp_migrate_req = 1: all 200 queued connections reach a survivor, bytes and all",
+      .needs = "a network namespace", .own_netns = true, .runs_as_root = true },
+    { .step = 7, .name = "retire_errors", .points = 1, .run = test_retire_errors,
+      .description = "bad slots (EINVAL, setting untouched); open() EMFILE, write() EINVAL, close() EIO: -1, member kept, nothing left open",
       .needs = "a network namespace", .own_netns = true, .runs_as_root = true },
 };
 

@@ -67,7 +67,8 @@ struct lab06_group {
  *
  * Returns the listening descriptor. On failure returns -1 with errno from
  * the call that failed (EADDRINUSE when the port is held by a socket
- * without SO_REUSEPORT) and leaves no descriptor open.
+ * without SO_REUSEPORT; EAFNOSUPPORT, before any call, when *addr is
+ * neither AF_INET nor AF_INET6) and leaves no descriptor open.
  */
 int lab06_join(struct sockaddr_storage *addr, int backlog);
 
@@ -92,8 +93,11 @@ int lab06_group_open(struct lab06_group *group, const struct sockaddr *addr, soc
  * has it, and set *slot to that member's index in group->fds.
  *
  * Returns the new connection's descriptor. On failure returns -1 with
- * errno set: ETIMEDOUT when no connection came in time, or the error of
- * poll() or accept(). *slot is then left alone.
+ * errno set: ETIMEDOUT when no connection came in time, the error of
+ * poll() or accept(), or EIO when poll() reports members ready but none
+ * of them with POLLIN (only POLLERR, POLLHUP or POLLNVAL: a member that is
+ * not a listening socket). *slot is then left alone, and nothing is left
+ * open.
  */
 int lab06_group_accept(const struct lab06_group *group, int timeout_ms, int *slot);
 
@@ -160,20 +164,33 @@ struct lab06_workers {
  *     (which may find nothing, EAGAIN: another worker was quicker), serve
  *     what it got, again.
  * To serve a connection, read() from it until read() returns 0 (the client
- * closed) or -1 (ECONNRESET: the client reset it), then close() it. A
+ * closed) or -1 (ECONNRESET: the client reset it), then close() it: a
+ * client that sends bytes, in one piece or many, keeps its connection. A
  * worker never returns from this function: it leaves with _exit().
+ * It leaves at once, with _exit(), when a call fails for good: its epoll
+ * set-up (epoll_create1() or epoll_ctl(): EPERM for a descriptor epoll
+ * cannot watch), epoll_wait() with anything but EINTR, or accept() with
+ * anything but EAGAIN (EWOULDBLOCK), EINTR or ECONNABORTED (the listener
+ * was shut down, say: every accept() would fail again at once). Those
+ * three, and epoll_wait()'s EINTR (which a stop and continue, SIGSTOP then
+ * SIGCONT, gives), are part of normal life: the worker waits again.
  *
  * Returns 0 once all n children exist, with workers filled in. On failure
- * returns -1 with errno set (EINVAL for n out of range, or fork()'s error),
- * after killing and reaping any worker already started.
+ * returns -1 with errno set (EINVAL for n out of range or an unknown model,
+ * with no worker started; fcntl()'s error; or fork()'s error, EAGAIN, even
+ * when ending the workers already started fails too), after killing and
+ * reaping any worker already started.
  */
 int lab06_workers_start(int listen_fd, int n, enum lab06_model model, struct lab06_workers *workers);
 
 /*
  * Step 5b. Stop the workers: kill() each with SIGTERM, then waitpid() for
- * EACH one, so no zombie is left; set workers->count to 0.
+ * EACH one (again when it fails with EINTR), so no zombie is left; set
+ * workers->count to 0.
  *
- * Returns 0, or -1 with errno set.
+ * Returns 0, or -1 with waitpid()'s errno when a waitpid() fails for good
+ * (ECHILD: that pid is not a child of the caller); the other workers are
+ * still killed and reaped.
  */
 int lab06_workers_stop(struct lab06_workers *workers);
 
@@ -183,8 +200,8 @@ int lab06_workers_stop(struct lab06_workers *workers);
  * group->fds too.
  *
  * Returns the new member's slot (the old group->count). On failure returns
- * -1 with errno set (ENOSPC when group->fds is full) and the group is
- * unchanged.
+ * -1 with errno set (ENOSPC when group->fds is full, or lab06_join()'s
+ * error), the group is unchanged and nothing is left open.
  */
 int lab06_group_add(struct lab06_group *group, int backlog);
 
@@ -211,9 +228,12 @@ int lab06_group_remove(struct lab06_group *group, int slot);
  * its own, never on the machine's.
  *
  * Returns 0, or -1 with errno set (EACCES or EPERM without root, ENOENT
- * where the kernel has no such setting (before Linux 5.14), EINVAL for a
- * bad slot). Some kernels have the setting without the move (Debian 11's
- * 5.10): the grader tries the move first and skips this step there.
+ * where the kernel has no such setting (before Linux 5.14), the error of
+ * open(), write() or close() on the setting's file, EINVAL for a bad slot:
+ * checked first, so the setting is not written). On failure the member is
+ * still open and in the group, and nothing else is left open. Some kernels
+ * have the setting without the move (Debian 11's 5.10): the grader tries
+ * the move first and skips this step there.
  */
 int lab06_group_retire(struct lab06_group *group, int slot, bool migrate);
 
