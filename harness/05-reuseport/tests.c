@@ -1390,7 +1390,15 @@ static void test_count_full_table(void)
     close(group[MANY - 1]);
     require_count_painted(&addr, group, MANY - 1, "63 listeners of one group");
 
-    close_all(group, MANY - 1);
+    /* A 64th listener on the port, on 127.0.0.4: not on 127.0.0.3. */
+    struct sockaddr_storage neighbour = addr;
+    ((struct sockaddr_in *)&neighbour)->sin_addr.s_addr = htonl(INADDR_LOOPBACK + 3);
+    group[MANY - 1] = harness_socket(&neighbour, WITH_REUSEPORT, true);
+    ck_assert_msg(group[MANY - 1] != -1, "harness: listener on %s: %s", tl_str(&neighbour, 0), sl_errno_name(errno));
+    require_count_painted(&addr, group, MANY - 1, "63 listeners there and one on 127.0.0.4, same port");
+    require_count_painted(&neighbour, &group[MANY - 1], 1, "63 listeners on 127.0.0.3 and this one, same port");
+
+    close_all(group, MANY);
 }
 
 /* ------------------------------------------------------------------ */
@@ -2779,7 +2787,7 @@ static const struct grade_test tests[] = {
     { .step = 3, .name = "count_errors", .points = 1, .run = test_count_errors,
       .description = "0.0.0.0:P and 127.0.0.1:P counted apart; the table failing: -1/ENOBUFS, not 0" },
     { .step = 3, .name = "count_full_table", .points = 1, .run = test_count_full_table,
-      .description = "64 and 63 listeners: every one counted and named, no unfilled entry counted" },
+      .description = "64, 63, then 63 and one on another address: each counted and named, no unfilled entry counted" },
     { .step = 4, .name = "reserve_holds_port", .points = 2, .run = test_reserve_holds_port,
       .description = "bound with SO_REUSEPORT, not listening: a plain bind() is refused, a connect() too" },
     { .step = 4, .name = "reserve_gets_nothing", .points = 2, .run = test_reserve_gets_nothing,
