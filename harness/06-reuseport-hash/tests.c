@@ -1416,36 +1416,46 @@ static void test_group_sizes(void)
 
 static void test_accept_names_the_listener(void)
 {
+    /* A group of 4 on 127.0.0.1, then a full one (LAB06_MAX_LISTENERS) on
+     * 127.0.0.3 with clients on 127.0.0.2. */
+    static const int sizes[] = { GROUP_SIZE, LAB06_MAX_LISTENERS };
     struct lab06_group group;
 
-    harness_group(&group, GROUP_SIZE);
-    for (int c = 0; c < 16; c++) {
-        long queue[GROUP_SIZE];
-        int slot = -1, kernel_slot = -1;
-        int client = connect_client(&group.addr);
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        int n = sizes[s];
+        if (s == 0)
+            harness_group(&group, n);
+        else
+            harness_group_on(&group, "127.0.0.3", n);
+        for (int c = 0; c < 16; c++) {
+            long queue[LAB06_MAX_LISTENERS];
+            int slot = -1, kernel_slot = -1;
+            int client = s == 0 ? connect_client(&group.addr) : connect_client_from("127.0.0.2", &group.addr);
 
-        /* The kernel's answer first: whose accept queue holds it. */
-        wait_queued(&group, 1, queue);
-        for (int i = 0; i < GROUP_SIZE; i++)
-            if (queue[i] == 1)
-                kernel_slot = i;
+            /* The kernel's answer first: whose accept queue holds it. */
+            wait_queued(&group, 1, queue);
+            for (int i = 0; i < n; i++)
+                if (queue[i] == 1)
+                    kernel_slot = i;
 
-        int conn = lab06_group_accept(&group, ACCEPT_TIMEOUT_MS, &slot);
-        require_success(conn, errno, "lab06_group_accept");
-        require(slot == kernel_slot,
-                "connection %d waited in the queue of member %d, but lab06_group_accept says slot %d", c, kernel_slot,
-                slot);
-        struct sl_diag_socket k = tl_kernel_view(conn, "the descriptor lab06_group_accept returned");
-        struct sl_diag_socket mine = tl_kernel_view(client, "the test's client");
-        require(k.state == SL_ESTABLISHED && sl_addr_equal(sa(&k.remote), sa(&mine.local)),
-                "lab06_group_accept returned a socket that is %s with %s, not the server's end of the "
-                "client %s",
-                sl_state_linux_name(k.state), tl_str(&k.remote, 0), tl_str(&mine.local, 1));
-        require(accept_queues(&group, queue) == 0, "the connection is still waiting in a queue");
-        close(conn);
-        reset_close(client);
+            int conn = lab06_group_accept(&group, ACCEPT_TIMEOUT_MS, &slot);
+            require_success(conn, errno, "lab06_group_accept");
+            require(slot == kernel_slot,
+                    "in a group of %d, connection %d waited in the queue of member %d, but lab06_group_accept says "
+                    "slot %d",
+                    n, c, kernel_slot, slot);
+            struct sl_diag_socket k = tl_kernel_view(conn, "the descriptor lab06_group_accept returned");
+            struct sl_diag_socket mine = tl_kernel_view(client, "the test's client");
+            require(k.state == SL_ESTABLISHED && sl_addr_equal(sa(&k.remote), sa(&mine.local)),
+                    "lab06_group_accept returned a socket that is %s with %s, not the server's end of the "
+                    "client %s",
+                    sl_state_linux_name(k.state), tl_str(&k.remote, 0), tl_str(&mine.local, 1));
+            require(accept_queues(&group, queue) == 0, "the connection is still waiting in a queue");
+            close(conn);
+            reset_close(client);
+        }
+        close_group(&group);
     }
-    close_group(&group);
 }
 
 static void test_accept_times_out(void)
@@ -1469,6 +1479,23 @@ static void test_accept_times_out(void)
     require_failure(conn, err, ETIMEDOUT, "lab06_group_accept with no connection coming");
     require(slot == -7, "a failed lab06_group_accept changed *slot to %d", slot);
     close_group(&group);
+}
+
+/*
+ * In the subject: fill the stack below this frame with a[0]'s 8 bytes, as
+ * an earlier call may have left it. A pollfd the student's function reads
+ * without having filled it then has every revents bit set (POLLIN too)
+ * instead of zeros.
+ */
+static long __attribute__((noinline)) run_paint_stack(const union sj_value *a)
+{
+    volatile uint64_t area[8192];
+    uint64_t pattern;
+
+    memcpy(&pattern, a[0].p, sizeof pattern);
+    for (size_t i = 0; i < sizeof area / sizeof area[0]; i++)
+        area[i] = pattern;
+    return (long)(area[0] & 0);
 }
 
 /*
@@ -1523,6 +1550,8 @@ static void test_accept_errors(void)
     require_harness(stray != -1);
     broken.fds[1] = stray;
     slot = -7;
+    uint64_t ones = ~(uint64_t)0;
+    sj_call("the harness's stack filler", run_paint_stack, 1, SJ_IN(&ones, sizeof ones));
     snapshot_fds(&before);
     long long start = sl_now_ms();
     conn = lab06_group_accept(&broken, ACCEPT_TIMEOUT_MS, &slot);
@@ -1809,10 +1838,15 @@ static void counted_batch(const struct lab06_group *group, int batch_number, lon
 static void test_counts_match_kernel(void)
 {
     struct lab06_group group;
-    long total[GROUP_SIZE] = { 0 };
+    long total[LAB06_MAX_LISTENERS] = { 0 };
 
     harness_group(&group, GROUP_SIZE);
     counted_batch(&group, 1, total);
+    close_group(&group);
+
+    /* The largest group there may be: every one of its 16 slots counted. */
+    harness_group_on(&group, "127.0.0.3", LAB06_MAX_LISTENERS);
+    counted_batch(&group, 2, total);
     close_group(&group);
 }
 
@@ -2647,7 +2681,7 @@ static const struct grade_test tests[] = {
     { .step = 1, .name = "group_sizes", .points = 1, .run = test_group_sizes,
       .description = "groups of 1 and of 16 on 0.0.0.0 with len = sizeof(struct sockaddr_storage): exactly 0, n listeners, reached from 127.0.0.2 at 127.0.0.3" },
     { .step = 2, .name = "accept_names_the_listener", .points = 3, .run = test_accept_names_the_listener,
-      .description = "the slot reported is the member in whose accept queue the kernel put the connection" },
+      .description = "groups of 4 and of 16: the slot reported is the member in whose accept queue the kernel put the connection" },
     { .step = 2, .name = "accept_times_out", .points = 1, .run = test_accept_times_out,
       .description = "no connection: -1/ETIMEDOUT, nothing opened, *slot untouched" },
     { .step = 2, .name = "accept_errors", .points = 1, .run = test_accept_errors,
@@ -2661,7 +2695,7 @@ static const struct grade_test tests[] = {
     { .step = 3, .name = "connect_from_failures", .points = 2, .run = test_connect_from_failures,
       .description = "127.0.0.2 -> 127.0.0.3: EMFILE, setsockopt() failing, a source a listener holds (EADDRINUSE), ECONNREFUSED: nothing left open; close_reset of a pipe: ENOTSOCK, closed" },
     { .step = 4, .name = "counts_match_kernel", .points = 2, .run = test_counts_match_kernel,
-      .description = "200 queued connections: the counts equal the kernel's accept queue of each member" },
+      .description = "200 queued connections, on 4 members then on 16: the counts equal the kernel's accept queue of each member" },
     { .step = 4, .name = "count_accepts_errors", .points = 1, .run = test_count_accepts_errors,
       .description = "fewer connections than expected (ETIMEDOUT) and accept() failing midway: -1, counts hold exactly those accepted, each closed" },
     { .step = 4, .name = "spread_within_tolerance", .points = 3, .run = test_spread_within_tolerance,
