@@ -2752,8 +2752,9 @@ static const struct grade_step steps[] = {
       "kill(-pool->pgid, SIGTERM) signals the whole group (a negative pid). Then waitpid(pool->pids[k], NULL, 0) "
       "for every worker, so none is left as a zombie; never wait() for any child." },
     { 7, "The same-owner rule",
-      "Make the listener first, while root (its owner is fixed at socket()), then setgroups(0, NULL), "
-      "setgid(gid), setuid(uid), in that order; on failure close the listener." },
+      "Make the listener first, while root: its owner is the effective uid at socket() (only fchown() on it "
+      "changes that later), so it stays root's. Then setgroups(0, NULL), setgid(gid), setuid(uid), in that "
+      "order; on failure close the listener." },
 };
 
 /* Designated fields: a field added to struct grade_test later defaults to 0. */
