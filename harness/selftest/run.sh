@@ -37,6 +37,15 @@ if [ -n "${LAB:-}" ]; then
 fi
 
 pass() { echo "ok   $*"; passed=$((passed + 1)); }
+# "== name" starts a part; each part's time is printed when the next begins
+# (SECONDS is bash's clock), so a slow part shows.
+section_start=$SECONDS
+section() {
+    [ -z "${section_name:-}" ] || echo "   ($section_name: $((SECONDS - section_start)) s)"
+    section_name=$1
+    section_start=$SECONDS
+    echo "== $1"
+}
 fail() { echo "FAIL $*"; failed=$((failed + 1)); }
 
 # The "score" of a results.json, e.g. 42.
@@ -66,7 +75,7 @@ leftovers() {
 # A patch file's header value: header FILE "Breaks" -> "step 2".
 header() { sed -n "s/^$2: *//p" "$1" | head -n 1; }
 
-echo "== programs"
+section "programs"
 # The walk-through programs, the load generator and the diagram generator
 # are not built by grading: build them here (with WERROR=1 in CI).
 if $MAKE --no-print-directory -s all >"$ST/all.log" 2>&1; then
@@ -76,7 +85,7 @@ else
     fail "make all"
 fi
 
-echo "== walk-through programs"
+section "walk-through programs"
 # Against the solution each runs to the end (exit 0); against the untouched
 # skeleton it stops at a step that is not written (exit 1); a bad argument
 # gets one line on stderr and exit 2.
@@ -105,7 +114,7 @@ for dir in labs/$lab_glob/; do
     fi
 done
 
-echo "== unit tests"
+section "unit tests"
 if $MAKE --no-print-directory -s unit >"$ST/unit.log" 2>&1; then
     pass "unit tests ($(grep -o 'Checks: [0-9]*' "$ST/unit.log"))"
 else
@@ -113,7 +122,7 @@ else
     fail "unit tests"
 fi
 
-echo "== solutions"
+section "solutions"
 if $MAKE --no-print-directory -s grade SOLUTIONS=1 GRADE_DIR="$ST/solutions" >"$ST/solutions.log" 2>&1; then
     pass "solutions: $(grep '^Score:' "$ST/solutions.log")"
 else
@@ -135,7 +144,7 @@ else
     fail "two graders at once (status $twin_a_status and $twin_b_status)"
 fi
 
-echo "== skeletons"
+section "skeletons"
 $MAKE --no-print-directory -s grade GRADE_DIR="$ST/skeletons" >"$ST/skeletons.log" 2>&1
 status=$?
 score=$(json_score "$ST/skeletons/results.json" 2>/dev/null)
@@ -281,14 +290,14 @@ run_parallel() { # run_parallel FUNCTION PATCH...
     done < <(printf '%s\n' "$@" | xargs -P 4 -I{} bash -c '"$1" "$2"' _ "$fn" {} | sort)
 }
 
-echo "== mutants"
+section "mutants"
 shopt -s nullglob
 # shellcheck disable=SC2206 # lab_glob is a glob on purpose
 mutants=(harness/mutants/$lab_glob/*.patch)
 [ ${#mutants[@]} -gt 0 ] || fail "no mutants found in harness/mutants"
 run_parallel check_mutant "${mutants[@]}"
 
-echo "== mutation testing (a fixed sample)"
+section "mutation testing (a fixed sample)"
 # make mutate itself is too long for the self-test; this checks on a few
 # fixed mutants per lab that it still builds, makes them and grades them.
 MAKE="$MAKE" BUILD="$BUILD" LAB="${LAB:-}" harness/mutate/selftest-sample.sh >"$ST/mutate-sample.log" 2>&1
@@ -305,7 +314,7 @@ if [ $sample_status -ne 0 ] && ! grep -q '^FAIL ' "$ST/mutate-sample.log"; then
     fail "mutate sample: exit status $sample_status"
 fi
 
-echo "== hostile cases"
+section "hostile cases"
 # A case marked "Alone: yes" (the fork bomb: hundreds of spinning processes
 # until its timeouts) would starve the cases graded beside it, so those
 # run by themselves, after the others.
@@ -324,7 +333,7 @@ for patch in "${alone_cases[@]}"; do
     run_parallel check_case "$patch"
 done
 
-echo "== the student's library answers no step"
+section "the student's library answers no step"
 # harness/selftest/library-only/NN-name/lab.c: each lab answered by the
 # nearest calls into labs/common, with no logic of its own. Every lab must
 # score 0: the library handed to students performs no graded step.
@@ -343,7 +352,7 @@ for dir in harness/selftest/library-only/$lab_glob/; do
     fi
 done
 
-echo "== instructor tools"
+section "instructor tools"
 # The handout: no solution line in it, and it grades (score 0) when unpacked.
 if $MAKE --no-print-directory -s handout >"$ST/handout.log" 2>&1 &&
     harness/instructor/check-handout.sh "$BUILD/socklab-handout.tar.gz" >>"$ST/handout.log" 2>&1; then
@@ -427,7 +436,7 @@ else
     fail "make grade-class"
 fi
 
-echo "== figures and lessons"
+section "figures and lessons"
 if $MAKE --no-print-directory -s docs >"$ST/docs.log" 2>&1; then
     pass "docs and diagrams build"
 else
@@ -441,7 +450,7 @@ else
     fail "broken links in build/docs"
 fi
 
-echo "== nothing left running"
+section "nothing left running"
 left=$(leftovers "$BUILD")
 if [ -z "$left" ]; then
     pass "no process from $BUILD/ is left running"
@@ -450,6 +459,7 @@ else
     fail "processes left running"
 fi
 
+echo "   ($section_name: $((SECONDS - section_start)) s)"
 echo
-echo "selftest: $passed passed, $failed failed"
+echo "selftest: $passed passed, $failed failed in $SECONDS s"
 [ "$failed" -eq 0 ]
